@@ -1,0 +1,6 @@
+export {
+	type Config,
+	type LogLevel,
+	loadConfig,
+	redact,
+} from "./load-config.ts";
