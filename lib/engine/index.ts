@@ -1,0 +1,2 @@
+export { createDuckdbEngine, type DuckdbEngineOptions } from "./duckdb.ts";
+export type { SqlValue, TransformEngine } from "./port.ts";
