@@ -1,0 +1,191 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { testNamespace, waitFor } from "../../test/support/namespace.ts";
+import { AdapterError, ValidationError } from "../errors.ts";
+import { busContract } from "./bus.contract.ts";
+import { createEmbeddedBus } from "./embedded.ts";
+import type { Bus, BusMessage } from "./port.ts";
+
+busContract("Bus contract: embedded", async () => {
+	const ns = testNamespace("embedded-contract");
+	return {
+		open: () => createEmbeddedBus({ dir: ns.dir, onHandlerError: () => {} }),
+		cleanup: async () => ns.cleanup(),
+	};
+});
+
+const decoder = new TextDecoder();
+const values = (messages: BusMessage[]) => messages.map((m) => decoder.decode(m.value));
+
+/** Reads a topic from the beginning with a fresh group until `count` messages arrived. */
+async function readAll(bus: Bus, topic: string, count: number): Promise<BusMessage[]> {
+	const messages: BusMessage[] = [];
+	const sub = bus.subscribe({ groupId: `reader-${Math.random()}`, topics: [topic] }, async (batch) => {
+		messages.push(...batch.messages);
+	});
+	await waitFor(() => messages.length >= count, { what: `${count} messages of ${topic}` });
+	await sub.stop();
+	return messages;
+}
+
+describe("embedded bus", () => {
+	const ns = testNamespace("embedded");
+	let n = 0;
+	const freshDir = () => join(ns.dir, `bus-${n++}`);
+	afterAll(() => ns.cleanup());
+
+	test("a restart keeps the log and continues its offsets", async () => {
+		const dir = freshDir();
+		let bus = await createEmbeddedBus({ dir });
+		await bus.ensureTopics([{ name: "t", partitions: 1 }]);
+		await bus.produce(
+			"t",
+			["a", "b", "c"].map((value) => ({ key: null, value })),
+		);
+		await bus.close();
+		bus = await createEmbeddedBus({ dir });
+		const [produced] = await bus.produce("t", [{ key: null, value: "d" }]);
+		expect(produced?.offset).toBe("3");
+		expect(values(await readAll(bus, "t", 4))).toEqual(["a", "b", "c", "d"]);
+		await bus.close();
+	});
+
+	test("a torn or corrupt tail is cut on open; everything before it stays", async () => {
+		for (const damage of ["torn", "corrupt"] as const) {
+			const dir = freshDir();
+			let bus = await createEmbeddedBus({ dir, fsync: true });
+			await bus.ensureTopics([{ name: "t", partitions: 1 }]);
+			await bus.produce(
+				"t",
+				["one", "two", "three"].map((value) => ({ key: "k", value })),
+			);
+			await bus.close();
+			const file = join(dir, "topics", "t", "0.log");
+			const whole = statSync(file).size;
+			if (damage === "torn") {
+				// A record header promising 100 bytes, then the crash after 10 of them.
+				const torn = Buffer.alloc(18);
+				torn.writeUInt32LE(100, 0);
+				appendFileSync(file, torn);
+			} else {
+				const bytes = readFileSync(file);
+				bytes[bytes.length - 2] = (bytes[bytes.length - 2] ?? 0) ^ 0xff;
+				writeFileSync(file, bytes);
+			}
+			bus = await createEmbeddedBus({ dir });
+			const kept = damage === "torn" ? ["one", "two", "three"] : ["one", "two"];
+			if (damage === "torn") expect(statSync(file).size).toBe(whole);
+			else expect(statSync(file).size).toBeLessThan(whole);
+			const [lag] = await bus.lag("nobody", "t");
+			expect(lag?.highWatermark).toBe(String(kept.length));
+			const [produced] = await bus.produce("t", [{ key: "k", value: "after" }]);
+			expect(produced?.offset).toBe(String(kept.length));
+			expect(values(await readAll(bus, "t", kept.length + 1))).toEqual([...kept, "after"]);
+			await bus.close();
+		}
+	});
+
+	test("only one owner: a second bus on the directory is refused, a dead owner's lock is taken over", async () => {
+		const dir = freshDir();
+		const bus = await createEmbeddedBus({ dir });
+		await expect(createEmbeddedBus({ dir })).rejects.toThrow(/already open in this process/);
+		await bus.close();
+		expect(existsSync(join(dir, "LOCK"))).toBe(false);
+
+		// A live process of someone else: refused, naming it.
+		const other = Bun.spawn(["sleep", "30"]);
+		try {
+			writeFileSync(join(dir, "LOCK"), `${other.pid}\n`);
+			const refused = await createEmbeddedBus({ dir }).catch((error: unknown) => error);
+			expect(refused).toBeInstanceOf(AdapterError);
+			expect(String(refused)).toContain(`locked by running process ${other.pid}`);
+		} finally {
+			other.kill();
+			await other.exited;
+		}
+		// The same pid, now dead: its lock is stale and taken over.
+		const taken = await createEmbeddedBus({ dir });
+		expect(readFileSync(join(dir, "LOCK"), "utf8").trim()).toBe(String(process.pid));
+		await taken.close();
+	});
+
+	test("unknown topics and illegal names are ValidationErrors naming the topic", async () => {
+		const bus = await createEmbeddedBus({ dir: freshDir() });
+		await expect(bus.produce("never.ensured", [{ key: null, value: "x" }])).rejects.toThrow(
+			/topic "never.ensured" does not exist/,
+		);
+		await expect(bus.produce("never.ensured", [])).rejects.toBeInstanceOf(ValidationError);
+		expect(() => bus.subscribe({ groupId: "g", topics: ["never.ensured"] }, async () => {})).toThrow(ValidationError);
+		await expect(bus.lag("g", "never.ensured")).rejects.toBeInstanceOf(ValidationError);
+		await expect(bus.ensureTopics([{ name: "bad/name", partitions: 1 }])).rejects.toBeInstanceOf(ValidationError);
+		await expect(bus.ensureTopics([{ name: "ok", partitions: 0 }])).rejects.toBeInstanceOf(ValidationError);
+		await bus.ensureTopics([{ name: "defaulted", partitions: -1 }]);
+		expect((await bus.lag("g", "defaulted")).length).toBe(3);
+		await bus.close();
+		await expect(bus.produce("defaulted", [])).rejects.toBeInstanceOf(AdapterError);
+	});
+
+	test("consumers are woken by produce, not by polling", async () => {
+		const bus = await createEmbeddedBus({ dir: freshDir(), pollIntervalMs: 600_000 });
+		await bus.ensureTopics([{ name: "t", partitions: 2 }]);
+		const got: BusMessage[] = [];
+		const sub = bus.subscribe({ groupId: "g", topics: ["t"] }, async (batch) => {
+			got.push(...batch.messages);
+		});
+		await sub.ready;
+		await bus.produce("t", [{ key: "a", value: "1" }]);
+		// The safety-net poll is 10 minutes away, so arriving within the wait means produce woke it.
+		await waitFor(() => got.length === 1, { timeoutMs: 10_000, what: "the woken consumer" });
+		await bus.close();
+	});
+
+	test("fromBeginning: false starts at the end; a stopped member's partitions go to the others", async () => {
+		const bus = await createEmbeddedBus({ dir: freshDir(), fsync: true });
+		await bus.ensureTopics([{ name: "t", partitions: 4 }]);
+		await bus.produce("t", [{ key: "old", value: "old" }]);
+		const seen = { a: [] as string[], b: [] as string[] };
+		const a = bus.subscribe({ groupId: "g", topics: ["t"], fromBeginning: false }, async (batch) => {
+			seen.a.push(...values([...batch.messages]));
+		});
+		const b = bus.subscribe({ groupId: "g", topics: ["t"], fromBeginning: false }, async (batch) => {
+			seen.b.push(...values([...batch.messages]));
+		});
+		await Promise.all([a.ready, b.ready]);
+		await b.stop();
+		const fresh = Array.from({ length: 20 }, (_, i) => `new-${i}`);
+		await bus.produce(
+			"t",
+			fresh.map((value) => ({ key: value, value })),
+		);
+		await waitFor(() => seen.a.length === 20, { what: "all new messages at the remaining member" });
+		expect(seen.a.sort()).toEqual([...fresh].sort());
+		expect(seen.b).toEqual([]);
+		await bus.close();
+	});
+
+	test("a partition whose handler keeps failing does not hold up the others", async () => {
+		const bus = await createEmbeddedBus({ dir: freshDir(), onHandlerError: () => {}, retryBackoffMs: 5 });
+		await bus.ensureTopics([{ name: "t", partitions: 3 }]);
+		const poisoned = 0;
+		const good: string[] = [];
+		let failures = 0;
+		const sub = bus.subscribe({ groupId: "g", topics: ["t"] }, async (batch) => {
+			if (batch.partition === poisoned) {
+				failures++;
+				throw new Error("poison");
+			}
+			good.push(...values([...batch.messages]));
+		});
+		const produced = await bus.produce(
+			"t",
+			Array.from({ length: 30 }, (_, i) => ({ key: `org-${i}`, value: `m-${i}` })),
+		);
+		const expected = produced.filter((p) => p.partition !== poisoned).length;
+		await waitFor(() => good.length === expected && failures >= 3, { what: "the healthy partitions" });
+		const lag = await bus.lag("g", "t");
+		expect(lag.find((p) => p.partition === poisoned)?.committedOffset).toBe("-1");
+		await sub.stop();
+		await bus.close();
+	});
+});
