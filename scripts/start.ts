@@ -1,0 +1,43 @@
+/**
+ * `npm start`: the whole platform in one Bun process on embedded defaults
+ * (DESIGN.md §2): every worker that exists, the gateway and the web UI on
+ * PORT (default 4000). The same configuration variables switch any adapter to
+ * its distributed counterpart.
+ */
+import { createGatewayApp } from "../gateway/index.ts";
+import { createDeadLetterRepository } from "../lib/ops/dead-letters.ts";
+import { openAdapters } from "../lib/runtime/adapters.ts";
+import { loadConfigOrExit } from "../lib/runtime/boot.ts";
+import { createLogger } from "../lib/runtime/logger.ts";
+import { createMetrics } from "../lib/runtime/metrics.ts";
+import { serve } from "../lib/runtime/serve.ts";
+import { startWorker } from "../lib/runtime/worker.ts";
+import { deadletterWorker } from "../workers/deadletter/index.ts";
+
+const config = loadConfigOrExit("pacer");
+const logger = createLogger({ level: config.logLevel, fields: { service: "pacer" } });
+const adapters = await openAdapters(config, logger);
+const metrics = createMetrics();
+
+const definitions = [deadletterWorker({ repository: createDeadLetterRepository(adapters.database.db) })];
+const workers = definitions.map((definition) => startWorker(definition, { bus: adapters.bus, logger, metrics }));
+
+const app = createGatewayApp({
+	metrics,
+	checks: [...adapters.checks, ...workers.map((w) => ({ name: `consumer:${w.name}`, check: () => w.loop.isReady() }))],
+});
+// Each worker's own routes stay reachable under /workers/<name>/ in one process.
+for (const worker of workers) app.route(`/workers/${worker.name}`, worker.app);
+
+serve({
+	name: "pacer",
+	app,
+	port: config.port,
+	logger,
+	shutdownTimeoutMs: config.shutdownTimeoutMs,
+	drain: async () => {
+		await Promise.all(workers.map((w) => w.stop()));
+		await adapters.close();
+	},
+});
+logger.info("pacer started", { workers: workers.map((w) => w.name), data_dir: config.dataDir });
