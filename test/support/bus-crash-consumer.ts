@@ -29,6 +29,14 @@ async function openBus(): Promise<Bus> {
 			brokers: required("KAFKA_BROKERS").split(","),
 			clientId: "bus-crash-consumer",
 			topicPrefix: process.env.BUS_TOPIC_PREFIX ?? "",
+			// Short group timings let the restarted child take over the killed one's
+			// partitions in seconds instead of waiting out a default session timeout.
+			...(process.env.KAFKA_SESSION_TIMEOUT_MS
+				? {
+						sessionTimeoutMs: Number(process.env.KAFKA_SESSION_TIMEOUT_MS),
+						heartbeatIntervalMs: Math.max(100, Math.floor(Number(process.env.KAFKA_SESSION_TIMEOUT_MS) / 10)),
+					}
+				: {}),
 		});
 	}
 	throw new Error(`bus-crash-consumer: unknown BUS_KIND "${kind}"`);
