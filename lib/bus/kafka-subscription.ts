@@ -29,6 +29,8 @@ export interface KafkaSubscriptionDeps {
 }
 
 const decoder = new TextDecoder();
+const RESTART_INITIAL_DELAY_MS = 500;
+const RESTART_MAX_DELAY_MS = 30_000;
 
 export function startKafkaSubscription(
 	deps: KafkaSubscriptionDeps,
@@ -69,14 +71,25 @@ export function startKafkaSubscription(
 			logger.warn("could not pin the start offsets of a new group", { groupId, error: String(error) });
 		}
 		joined = true;
+		restartDelayMs = RESTART_INITIAL_DELAY_MS;
 		settleReady?.resolve();
 	});
+	// kafkajs restarts a crashed consumer only for retriable errors. A worker
+	// must heal from the others too (seen: SyncGroup INVALID_REQUEST while two
+	// members join at once), so those restart here, with a growing delay that
+	// a successful join resets. Nothing uncommitted is lost: a restart resumes
+	// from the group's committed offsets.
+	let restartDelayMs = RESTART_INITIAL_DELAY_MS;
 	consumer.on(consumer.events.CRASH, (event) => {
 		const error = toAdapterError(event.payload.error, "consume", { groupId, topics: options.topics });
-		if (!event.payload.restart) {
-			logger.error("kafka consumer stopped after an error", { groupId, error: error.message });
-			failReady(error);
-		}
+		if (event.payload.restart || controller.signal.aborted) return;
+		logger.error("kafka consumer crashed; restarting", { groupId, error: error.message, delay_ms: restartDelayMs });
+		const timer = setTimeout(() => {
+			timers.delete(timer);
+			if (!controller.signal.aborted) started = runConsumer();
+		}, restartDelayMs);
+		timers.add(timer);
+		restartDelayMs = Math.min(restartDelayMs * 2, RESTART_MAX_DELAY_MS);
 	});
 
 	/**
@@ -157,21 +170,23 @@ export function startKafkaSubscription(
 		timers.add(timer);
 	}
 
-	const started = (async () => {
-		await deps.beforeStart();
-		await consumer.connect();
-		await consumer.subscribe({ topics, fromBeginning });
-		await consumer.run({
-			autoCommit: false,
-			eachBatchAutoResolve: false,
-			partitionsConsumedConcurrently: 1,
-			eachBatch,
+	const runConsumer = () =>
+		(async () => {
+			await deps.beforeStart();
+			await consumer.connect();
+			await consumer.subscribe({ topics, fromBeginning });
+			await consumer.run({
+				autoCommit: false,
+				eachBatchAutoResolve: false,
+				partitionsConsumedConcurrently: 1,
+				eachBatch,
+			});
+		})().catch((error) => {
+			const wrapped = toAdapterError(error, "subscribe", { groupId, topics: options.topics });
+			logger.error("kafka subscription could not start", { groupId, error: wrapped.message });
+			failReady(wrapped);
 		});
-	})().catch((error) => {
-		const wrapped = toAdapterError(error, "subscribe", { groupId, topics: options.topics });
-		logger.error("kafka subscription could not start", { groupId, error: wrapped.message });
-		failReady(wrapped);
-	});
+	let started = runConsumer();
 
 	let stopping: Promise<void> | undefined;
 	return {
