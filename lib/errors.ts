@@ -37,10 +37,7 @@ export class NotFoundError extends PacerError {}
 
 /** A message that can never be processed; it belongs in the dead-letter topic. */
 export class PoisonMessageError extends PacerError {
-	constructor(
-		reason: string,
-		context: { topic: string; partition: number; offset: string } & Record<string, unknown>,
-	) {
+	constructor(reason: string, context: { topic: string; partition: number; offset: string } & Record<string, unknown>) {
 		super(reason, { retriable: false, context });
 	}
 }

@@ -22,10 +22,7 @@ export interface Warehouse {
 	/** DDL or a statement with no result rows. */
 	command(sql: string, options?: WarehouseCallOptions): Promise<{ queryId: string }>;
 	/** A SELECT; rows come back as objects keyed by column name (JSONEachRow). */
-	query<T = Record<string, unknown>>(
-		sql: string,
-		options?: WarehouseCallOptions,
-	): Promise<WarehouseResult<T>>;
+	query<T = Record<string, unknown>>(sql: string, options?: WarehouseCallOptions): Promise<WarehouseResult<T>>;
 	/** Inserts rows (objects keyed by column name) into `table`. */
 	insert(
 		table: string,

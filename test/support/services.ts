@@ -6,11 +6,7 @@ import { describe, test } from "bun:test";
  * suite and says why in its name; CI sets PACER_REQUIRE_ALL_SUITES=1, and
  * then a missing counterpart fails the run instead of hiding behind a skip.
  */
-export function describeWithService(
-	name: string,
-	missingReason: string | null,
-	body: () => void,
-): void {
+export function describeWithService(name: string, missingReason: string | null, body: () => void): void {
 	if (missingReason === null) {
 		describe(name, body);
 		return;
