@@ -106,6 +106,14 @@ describe("loadConfig", () => {
 		expect((error as Error).message).toContain("Invalid configuration");
 	});
 
+	test("PACER_SECRET_KEY must be 32 bytes of base64, and is never echoed", () => {
+		const key = Buffer.alloc(32, 7).toString("base64");
+		expect(loadConfig({ PACER_SECRET_KEY: key }).secretKeyBase64).toBe(key);
+		expect(loadConfig({}).secretKeyBase64).toBeNull();
+		expect(() => loadConfig({ PACER_SECRET_KEY: "c2hvcnQ=" })).toThrow(/PACER_SECRET_KEY: must be 32 random bytes/);
+		expect(() => loadConfig({ PACER_SECRET_KEY: "c2hvcnQ=" })).not.toThrow(/c2hvcnQ=/);
+	});
+
 	test("passwords in URLs are not echoed in errors", () => {
 		expect(() => loadConfig({ DATABASE_URL: "mysql://u:hunter2@db/x" })).toThrow(/u:\*\*\*@/);
 		expect(() => loadConfig({ DATABASE_URL: "mysql://u:hunter2@db/x" })).not.toThrow(/hunter2/);

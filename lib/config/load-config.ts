@@ -13,6 +13,11 @@ export interface Config {
 	/** JSON file of organisations and connections. PACER_CONFIG, default none. */
 	readonly orgConfigPath: string | null;
 	readonly logLevel: LogLevel;
+	/**
+	 * Key that encrypts connection credentials at rest (AES-256-GCM), base64 of
+	 * 32 bytes. PACER_SECRET_KEY; unset = embedded runs generate one under the data dir.
+	 */
+	readonly secretKeyBase64: string | null;
 	/** Grace period after SIGTERM before in-flight work is abandoned. PACER_SHUTDOWN_TIMEOUT_MS, default 8000. */
 	readonly shutdownTimeoutMs: number;
 	readonly bus:
@@ -81,6 +86,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
 	const orgConfigPath = r.string("PACER_CONFIG");
 	if (orgConfigPath !== null) checkJsonFile("PACER_CONFIG", resolve(cwd, orgConfigPath), problems);
 	const logLevel = r.oneOf("LOG_LEVEL", ["debug", "info", "warn", "error"] as const, "info");
+	const secretKeyBase64 = r.string("PACER_SECRET_KEY");
+	if (secretKeyBase64 !== null && Buffer.from(secretKeyBase64, "base64").length !== 32) {
+		problems.push("PACER_SECRET_KEY: must be 32 random bytes in base64 (e.g. `openssl rand -base64 32`)");
+	}
 	const shutdownTimeoutMs = r.integer("PACER_SHUTDOWN_TIMEOUT_MS", 8000, 100, 9000);
 	const partitions = r.integer("PACER_BUS_PARTITIONS", 3, 1, 1000);
 
@@ -167,6 +176,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
 		dataDir,
 		orgConfigPath: orgConfigPath === null ? null : resolve(cwd, orgConfigPath),
 		logLevel,
+		secretKeyBase64,
 		shutdownTimeoutMs,
 		bus,
 		objectStore,
