@@ -66,7 +66,15 @@ export async function deadLetter(
 	attempts: number,
 	options: { now?: () => number } = {},
 ): Promise<void> {
-	const letter: DeadLetter = {
+	const letter = buildDeadLetter(message, error, attempts, options.now?.() ?? Date.now());
+	await bus.produce(dlqTopic(message.topic), [
+		{ key: message.key, value: JSON.stringify(letter), headers: { ...message.headers } },
+	]);
+}
+
+/** The dead letter for `message` failed with `error` after `attempts`, at `failedAtMs`. */
+export function buildDeadLetter(message: BusMessage, error: unknown, attempts: number, failedAtMs: number): DeadLetter {
+	return {
 		v: 1,
 		original: {
 			topic: message.topic,
@@ -80,11 +88,8 @@ export async function deadLetter(
 		},
 		error: describeError(error),
 		attempts,
-		failed_at: new Date(options.now?.() ?? Date.now()).toISOString(),
+		failed_at: new Date(failedAtMs).toISOString(),
 	};
-	await bus.produce(dlqTopic(message.topic), [
-		{ key: message.key, value: JSON.stringify(letter), headers: { ...message.headers } },
-	]);
 }
 
 /** Parses a dead letter's value; throws ValidationError when it is not one. */

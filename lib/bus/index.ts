@@ -1,4 +1,4 @@
-export { type DeadLetter, deadLetter, decodeDeadLetter, originalValue } from "./dlq.ts";
+export { buildDeadLetter, type DeadLetter, deadLetter, decodeDeadLetter, originalValue } from "./dlq.ts";
 export { createEmbeddedBus, type EmbeddedBusOptions } from "./embedded.ts";
 export type { HandlerErrorContext } from "./embedded-group.ts";
 export { createKafkaBus, type KafkaBusOptions } from "./kafka.ts";

@@ -1,4 +1,5 @@
-import { decodeDeadLetter } from "../../lib/bus/dlq.ts";
+import { buildDeadLetter, type DeadLetter, decodeDeadLetter } from "../../lib/bus/dlq.ts";
+import { ValidationError } from "../../lib/errors.ts";
 import type { DeadLetterRepository } from "../../lib/ops/dead-letters.ts";
 import type { MessageHandler } from "../../lib/runtime/consumer.ts";
 
@@ -11,25 +12,17 @@ import type { MessageHandler } from "../../lib/runtime/consumer.ts";
  */
 export function createDeadLetterHandler(repository: DeadLetterRepository): MessageHandler {
 	return async (message, { logger }) => {
-		let letter: ReturnType<typeof decodeDeadLetter>;
+		let letter: DeadLetter;
 		try {
 			letter = decodeDeadLetter(message.value);
 		} catch (error) {
-			letter = {
-				v: 1,
-				original: {
-					topic: message.topic,
-					partition: message.partition,
-					offset: message.offset,
-					key: message.key,
-					value_base64: Buffer.from(message.value).toString("base64"),
-					headers: { ...message.headers },
-					timestamp: message.timestamp,
-				},
-				error: { name: "UndecodableDeadLetter", message: (error as Error).message, retriable: false },
-				attempts: 0,
-				failed_at: new Date(message.timestamp).toISOString(),
-			};
+			// Recorded by its own coordinates: the DLQ message itself is the "original".
+			letter = buildDeadLetter(
+				message,
+				new ValidationError(`undecodable dead letter: ${(error as Error).message}`),
+				0,
+				message.timestamp,
+			);
 		}
 		const inserted = await repository.record(letter);
 		if (inserted) {
