@@ -82,7 +82,8 @@ export function parseModel(path: string, text: string): Model {
 	if (versionText && (!Number.isInteger(version) || version < 1))
 		problems.push(`version "${versionText}" is not a positive integer`);
 	const tests = splitTests(header.get("tests")?.value ?? "");
-	if (!/^\s*(with|select)\b/i.test(stripLiterals(body))) problems.push("the body must be one SELECT (or WITH ... SELECT) statement");
+	if (!/^\s*(with|select)\b/i.test(stripLiterals(body)))
+		problems.push("the body must be one SELECT (or WITH ... SELECT) statement");
 	if (/;\s*\S/.test(stripLiterals(body))) problems.push("the body must be a single statement (found ';' inside)");
 
 	if (problems.length > 0) {
