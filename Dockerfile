@@ -16,6 +16,7 @@ COPY lib ./lib
 COPY workers ./workers
 COPY gateway ./gateway
 COPY sql ./sql
+COPY simulators ./simulators
 COPY scripts ./scripts
 COPY web ./web
 USER pacer

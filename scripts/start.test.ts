@@ -15,6 +15,12 @@ test("npm start runs the embedded platform: /health answers, every adapter and w
 		checks: { database: true, warehouse: true, "consumer:deadletter": true },
 	});
 	expect((await fetch(`${base}/workers/deadletter/dead-letters`)).status).toBe(200);
+	// No PACER_CONFIG: the demo configuration runs against the built-in simulators, and says so.
+	expect(service.logs.some((l) => String(l.msg).includes("demo configuration"))).toBe(true);
+	const { connections } = (await (await fetch(`${base}/workers/connector/connections`)).json()) as {
+		connections: { source: string }[];
+	};
+	expect(new Set(connections.map((c) => c.source))).toEqual(new Set(["dv360", "ttd", "meta", "sheets"]));
 	const { code } = await service.terminate();
 	expect(code).toBe(0);
 });

@@ -12,6 +12,7 @@ import { createLogger } from "../lib/runtime/logger.ts";
 import { createMetrics } from "../lib/runtime/metrics.ts";
 import { serve } from "../lib/runtime/serve.ts";
 import { startWorker } from "../lib/runtime/worker.ts";
+import { bootConnector } from "../workers/connector/boot.ts";
 import { deadletterWorker } from "../workers/deadletter/index.ts";
 
 const config = loadConfigOrExit("pacer");
@@ -21,11 +22,14 @@ const metrics = createMetrics();
 
 const definitions = [deadletterWorker({ repository: createDeadLetterRepository(adapters.database.db) })];
 const workers = definitions.map((definition) => startWorker(definition, { bus: adapters.bus, logger, metrics }));
+// The connector consumes no topic: it runs on schedules and on demand.
+const connector = await bootConnector({ config, adapters, logger, metrics });
 
 const app = createGatewayApp({
 	metrics,
 	checks: [...adapters.checks, ...workers.map((w) => ({ name: `consumer:${w.name}`, check: () => w.loop.isReady() }))],
 });
+app.route("/workers/connector", connector.worker.app);
 // Each worker's own routes stay reachable under /workers/<name>/ in one process.
 for (const worker of workers) app.route(`/workers/${worker.name}`, worker.app);
 
@@ -36,8 +40,12 @@ serve({
 	logger,
 	shutdownTimeoutMs: config.shutdownTimeoutMs,
 	drain: async () => {
-		await Promise.all(workers.map((w) => w.stop()));
+		await Promise.all([...workers.map((w) => w.stop()), connector.stop()]);
 		await adapters.close();
 	},
 });
-logger.info("pacer started", { workers: workers.map((w) => w.name), data_dir: config.dataDir });
+logger.info("pacer started", {
+	workers: [...workers.map((w) => w.name), "connector"],
+	data_dir: config.dataDir,
+	demo: connector.demo,
+});

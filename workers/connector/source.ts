@@ -50,6 +50,11 @@ export interface HttpRequest {
 	bucket: string;
 	/** Skip the auth provider (token endpoints, signed download URLs). */
 	anonymous?: boolean;
+	/**
+	 * The account (advertiser, ad account, spreadsheet) the request is for:
+	 * the circuit breaker is per (source, account). Default: the bucket.
+	 */
+	account?: string;
 }
 
 export interface HttpResponse {

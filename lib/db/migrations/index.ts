@@ -1,6 +1,7 @@
 import type { Migration } from "kysely";
 import type { Dialect } from "../port.ts";
 import { deadLetters } from "./0001-dead-letters.ts";
+import { connectors } from "./0002-connectors.ts";
 
 /**
  * The application's migrations, applied in name order and recorded in the
@@ -10,5 +11,6 @@ import { deadLetters } from "./0001-dead-letters.ts";
 export function appMigrations(dialect: Dialect): Record<string, Migration> {
 	return {
 		"0001_dead_letters": deadLetters(dialect),
+		"0002_connectors": connectors(dialect),
 	};
 }
