@@ -1,0 +1,169 @@
+/**
+ * Writing data files: rows (validated here) or a DuckDB query are cast to the
+ * table schema, written by DuckDB as one Parquet file per (org, date)
+ * partition with Iceberg field ids, described from their footers, and moved
+ * into `<table>/data/` through the ObjectStore.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import type { TransformEngine } from "../engine/index.ts";
+import { AdapterError, ValidationError } from "../errors.ts";
+import type { ObjectStore } from "../objectstore/index.ts";
+import { dateFromDays } from "./bounds.ts";
+import { stringifyJson } from "./json.ts";
+import { partitionColumns } from "./partition.ts";
+import type { Paths } from "./paths.ts";
+import { duckdbFits, duckdbType, validateRows } from "./schema.ts";
+import { describeParquet, sqlString } from "./stats.ts";
+import type { DataFile, IcebergSchema, PartitionSpec } from "./types.ts";
+
+/** Rows as JS objects (validated against the schema), or a DuckDB query over the engine's relations. */
+export type RowSource = { rows: readonly Record<string, unknown>[] } | { sql: string };
+
+export interface WriteContext {
+	engine: TransformEngine;
+	store: ObjectStore;
+	paths: Paths;
+	/** Local scratch directory for Parquet files before they are moved. */
+	tempDir: string;
+	tableKey: string;
+	/** Parallel uploads; default 8. */
+	uploadConcurrency?: number;
+}
+
+/** Partitions one COPY keeps open at once: one file per partition and DuckDB thread up to this many. */
+const MAX_OPEN_PARTITION_FILES = 4096;
+const REQUIRED_MARK = "pacer-lake-null-in-required-column:";
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+interface Relation {
+	sql: string;
+	/** Whether the source has the column (a query may leave optional ones out). */
+	has(name: string): boolean;
+}
+
+async function sourceRelation(
+	ctx: WriteContext,
+	schema: IcebergSchema,
+	source: RowSource,
+	dir: string,
+): Promise<Relation | null> {
+	if ("rows" in source) {
+		if (source.rows.length === 0) return null;
+		const rows = validateRows(schema, source.rows);
+		const file = join(dir, "rows.ndjson");
+		await writeFile(file, rows.map((r) => stringifyJson(r)).join("\n"));
+		const columns = schema.fields.map((f) => `${sqlString(f.name)}: ${sqlString(duckdbType(f.type))}`).join(", ");
+		return {
+			sql: `read_json(${sqlString(file)}, format = 'newline_delimited', columns = {${columns}})`,
+			has: () => true,
+		};
+	}
+	const described = await ctx.engine.all<{ column_name: string; column_type: string }>(`DESCRIBE (${source.sql})`);
+	const types = new Map(described.map((c) => [c.column_name, c.column_type]));
+	for (const name of types.keys()) {
+		if (!schema.fields.some((f) => f.name === name)) {
+			throw new ValidationError(`Column "${name}" is not in the table schema`, { context: { column: name } });
+		}
+	}
+	for (const field of schema.fields) {
+		const type = types.get(field.name);
+		if (type === undefined && field.required) {
+			throw new ValidationError(`Column "${field.name}" is required and missing from the query`, {
+				context: { column: field.name },
+			});
+		}
+		if (type !== undefined && !duckdbFits(type, field.type)) {
+			throw new ValidationError(`Column "${field.name}" has type ${type}, which does not fit ${field.type}`, {
+				context: { column: field.name, type: field.type, given: type },
+			});
+		}
+	}
+	return { sql: `(${source.sql})`, has: (name) => types.has(name) };
+}
+
+function projection(schema: IcebergSchema, present: (name: string) => boolean): string {
+	return schema.fields
+		.map((f) => {
+			const type = duckdbType(f.type);
+			if (!present(f.name)) return `CAST(NULL AS ${type}) AS ${ident(f.name)}`;
+			const value = `CAST(${ident(f.name)} AS ${type})`;
+			const checked = f.required
+				? `CASE WHEN ${ident(f.name)} IS NULL THEN error(${sqlString(REQUIRED_MARK + f.name)}) ELSE ${value} END`
+				: value;
+			return `${checked} AS ${ident(f.name)}`;
+		})
+		.join(", ");
+}
+
+/** Writes `source` as data files of the table and returns their entries (file_path = final URI). */
+export async function writeDataFiles(
+	ctx: WriteContext,
+	schema: IcebergSchema,
+	spec: PartitionSpec,
+	source: RowSource,
+): Promise<DataFile[]> {
+	const dir = join(ctx.tempDir, `write-${randomUUID()}`);
+	await mkdir(dir, { recursive: true });
+	try {
+		const relation = await sourceRelation(ctx, schema, source, dir);
+		if (relation === null) return [];
+		const { org, date } = partitionColumns(spec);
+		const fieldIds = schema.fields.map((f) => `${sqlString(f.name)}: ${f.id}`).join(", ");
+		const out = join(dir, "out");
+		try {
+			// Above DuckDB's default of 100 open partition files it closes and reopens
+			// them, writing many small files per partition (and slower).
+			await ctx.engine.run(
+				`SET partitioned_write_max_open_files = ${MAX_OPEN_PARTITION_FILES}; COPY (SELECT ${projection(schema, relation.has)} FROM ${relation.sql}) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${ident(org)}, ${ident(date)}), WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN 'data_{uuid}', FIELD_IDS {${fieldIds}}, KV_METADATA {'iceberg.schema': ${sqlString(stringifyJson(schema))}})`,
+			);
+		} catch (error) {
+			const message = error instanceof Error ? error.message : String(error);
+			const column = new RegExp(`${REQUIRED_MARK}(\\w+)`).exec(message)?.[1];
+			if (column) {
+				throw new ValidationError(`Column "${column}" is required but the data has a null`, { context: { column } });
+			}
+			if (error instanceof AdapterError && /Conversion Error|Could not convert|out of range/i.test(message)) {
+				throw new ValidationError(`Data does not fit the table schema: ${message}`, { cause: error });
+			}
+			throw error;
+		} finally {
+			await ctx.engine.run("RESET partitioned_write_max_open_files").catch(() => {});
+		}
+		const files = await listParquet(out);
+		const described = await describeParquet(ctx.engine, schema, spec, files);
+		return await uploadFiles(ctx, described, (file) => {
+			const orgValue = encodeURIComponent(String(file.partition[org]));
+			const day = dateFromDays(Number(file.partition[date]));
+			return `${ctx.tableKey}/data/${org}=${orgValue}/${date}=${day}/${basename(file.file_path)}`;
+		});
+	} finally {
+		await rm(dir, { recursive: true, force: true });
+	}
+}
+
+async function listParquet(dir: string): Promise<string[]> {
+	const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+	return entries.filter((e) => e.isFile() && e.name.endsWith(".parquet")).map((e) => join(e.parentPath, e.name));
+}
+
+/** Moves local files into the store under `keyOf(file)` and rewrites file_path to the final URI. */
+export async function uploadFiles(
+	ctx: WriteContext,
+	files: DataFile[],
+	keyOf: (file: DataFile) => string,
+): Promise<DataFile[]> {
+	const out: DataFile[] = new Array(files.length);
+	let next = 0;
+	const worker = async () => {
+		for (let i = next++; i < files.length; i = next++) {
+			const file = files[i] as DataFile;
+			const key = keyOf(file);
+			await ctx.store.put(key, Bun.file(file.file_path).stream());
+			out[i] = { ...file, file_path: ctx.paths.uri(key) };
+		}
+	};
+	await Promise.all(Array.from({ length: Math.min(ctx.uploadConcurrency ?? 8, files.length) }, worker));
+	return out;
+}
