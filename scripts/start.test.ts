@@ -12,7 +12,13 @@ test("npm start runs the embedded platform: /health answers, every adapter and w
 	const ready = await fetch(`${base}/ready`);
 	expect(await ready.json()).toEqual({
 		status: "ready",
-		checks: { database: true, warehouse: true, "consumer:deadletter": true },
+		checks: {
+			database: true,
+			warehouse: true,
+			"consumer:deadletter": true,
+			"consumer:bronze": true,
+			"consumer:silver": true,
+		},
 	});
 	expect((await fetch(`${base}/workers/deadletter/dead-letters`)).status).toBe(200);
 	// No PACER_CONFIG: the demo configuration runs against the built-in simulators, and says so.

@@ -4,23 +4,41 @@
  * PORT (default 4000). The same configuration variables switch any adapter to
  * its distributed counterpart.
  */
+import { join } from "node:path";
 import { createGatewayApp } from "../gateway/index.ts";
 import { createDeadLetterRepository } from "../lib/ops/dead-letters.ts";
+import { openPipelineLake } from "../lib/pipeline/lake-boot.ts";
 import { openAdapters } from "../lib/runtime/adapters.ts";
 import { loadConfigOrExit } from "../lib/runtime/boot.ts";
 import { createLogger } from "../lib/runtime/logger.ts";
 import { createMetrics } from "../lib/runtime/metrics.ts";
 import { serve } from "../lib/runtime/serve.ts";
 import { startWorker } from "../lib/runtime/worker.ts";
+import { bootBronze } from "../workers/bronze/boot.ts";
 import { bootConnector } from "../workers/connector/boot.ts";
 import { deadletterWorker } from "../workers/deadletter/index.ts";
+import { silverWorker } from "../workers/silver/index.ts";
 
 const config = loadConfigOrExit("pacer");
 const logger = createLogger({ level: config.logLevel, fields: { service: "pacer" } });
 const adapters = await openAdapters(config, logger);
 const metrics = createMetrics();
 
-const definitions = [deadletterWorker({ repository: createDeadLetterRepository(adapters.database.db) })];
+const bronze = await bootBronze({ config, adapters });
+const silverLake = await openPipelineLake({ config, adapters, worker: "silver" });
+const definitions = [
+	deadletterWorker({ repository: createDeadLetterRepository(adapters.database.db) }),
+	{ ...bronze.definition, close: bronze.close },
+	{
+		...silverWorker({
+			lake: silverLake.lake,
+			engine: silverLake.engine,
+			bus: adapters.bus,
+			tempDir: join(silverLake.tempDir, "runs"),
+		}),
+		close: silverLake.close,
+	},
+];
 const workers = definitions.map((definition) => startWorker(definition, { bus: adapters.bus, logger, metrics }));
 // The connector consumes no topic: it runs on schedules and on demand.
 const connector = await bootConnector({ config, adapters, logger, metrics });

@@ -12,13 +12,13 @@ import { startWorker, type WorkerDefinition } from "./worker.ts";
  */
 export async function runWorkerProcess(
 	name: string,
-	build: (adapters: Adapters, config: Config) => WorkerDefinition,
+	build: (adapters: Adapters, config: Config) => WorkerDefinition | Promise<WorkerDefinition>,
 	options: { need?: readonly AdapterName[]; env?: Record<string, string | undefined> } = {},
 ): Promise<void> {
 	const config = loadConfigOrExit(name, options.env);
 	const logger = createLogger({ level: config.logLevel, fields: { service: name } });
 	const adapters = await openAdapters(config, logger, options.need ?? []);
-	const worker = startWorker(build(adapters, config), { bus: adapters.bus, logger, checks: adapters.checks });
+	const worker = startWorker(await build(adapters, config), { bus: adapters.bus, logger, checks: adapters.checks });
 	serve({
 		name,
 		app: worker.app,

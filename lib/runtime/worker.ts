@@ -17,6 +17,8 @@ export interface WorkerDefinition {
 	checks?: ReadinessCheck[];
 	maxAttempts?: number;
 	initialBackoffMs?: number;
+	/** Releases what the worker opened for itself (its DuckDB, ...), after its consumer stopped. */
+	close?: () => Promise<void>;
 	/** See ConsumerLoopOptions.deadLetterFailures. Default true. */
 	deadLetterFailures?: boolean;
 }
@@ -59,5 +61,14 @@ export function startWorker(
 		],
 	});
 	definition.routes?.(app);
-	return { name: definition.name, app, metrics, loop, stop: () => loop.stop() };
+	return {
+		name: definition.name,
+		app,
+		metrics,
+		loop,
+		stop: async () => {
+			await loop.stop();
+			await definition.close?.();
+		},
+	};
 }

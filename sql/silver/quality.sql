@@ -1,0 +1,85 @@
+-- model: silver.quality
+-- engine: duckdb
+-- inputs: silver.stg_delivery, silver.delivery_daily
+-- grain: one row per org, report date and silver table scored
+-- tests: unique(org_id, report_date, table_name), expression(rows_in = rows_written + rows_superseded + rows_rejected), expression(score BETWEEN 0 AND 100 AND completeness BETWEEN 0 AND 100 AND validity BETWEEN 0 AND 100 AND uniqueness BETWEEN 0 AND 100 AND freshness BETWEEN 0 AND 100)
+-- version: 1
+-- description: Data quality of each silver partition (0-100 per dimension and overall); the worker publishes the row-weighted batch score with silver.data.processed.
+
+-- Column rules (per org and report date; "data records" = records minus the report structure rows
+-- total_row and not_a_delivery_record, which are excluded and counted but are not bad data):
+--   rows_in            every bronze delivery record of the partition, every fetch.
+--   rows_rejected      records with a reject_reason (see silver.rejected_records).
+--   rows_superseded    valid records replaced by a later fetch of the same line item and day (restatements).
+--   rows_written       rows of silver.delivery_daily; rows_in = rows_written + rows_superseded + rows_rejected.
+--   rejected_by_reason JSON object reason → count, '{}' when none.
+--   completeness       100 × data records with every required field present / data records.
+--   validity           100 × valid records / data records.
+--   uniqueness         100 × distinct (line item, day, request) among valid records / valid records: a fetch that
+--                      reports one line item and day twice is a duplicate; a later fetch of it is a restatement.
+--   freshness          100 × data records ingested within 15 minutes of the fetch (DESIGN.md §8's DSP → bronze
+--                      ceiling) / data records.
+--   score              the mean of the four, rounded half away from zero. Each share is rounded the same way;
+--                      an empty denominator scores 100.
+WITH staged AS (
+    SELECT *, reject_reason IS NULL OR reject_reason NOT IN ('total_row', 'not_a_delivery_record') AS is_data
+    FROM silver.stg_delivery
+),
+reasons AS (
+    SELECT org_id, report_date, '{' || string_agg(format('"{}":{}', reject_reason, n), ',' ORDER BY reject_reason) || '}' AS rejected_by_reason
+    FROM (
+        SELECT org_id, report_date, reject_reason, count(*) AS n
+        FROM staged
+        WHERE reject_reason IS NOT NULL
+        GROUP BY ALL
+    )
+    GROUP BY ALL
+),
+counts AS (
+    SELECT
+        org_id,
+        report_date,
+        count(*) AS rows_in,
+        count(*) FILTER (WHERE reject_reason IS NOT NULL) AS rows_rejected,
+        count(*) FILTER (WHERE reject_reason IS NULL) AS rows_valid,
+        count(*) FILTER (WHERE is_data) AS rows_data,
+        count(*) FILTER (WHERE is_data AND is_complete) AS rows_complete,
+        count(*) FILTER (WHERE is_data AND ingested_at - fetched_at <= INTERVAL 15 MINUTE) AS rows_fresh,
+        count(DISTINCT (source, line_item_id, request_id)) FILTER (WHERE reject_reason IS NULL) AS rows_distinct
+    FROM staged
+    GROUP BY ALL
+),
+written AS (
+    SELECT org_id, report_date, count(*) AS rows_written
+    FROM silver.delivery_daily
+    GROUP BY ALL
+),
+scored AS (
+    SELECT
+        c.*,
+        coalesce(w.rows_written, 0) AS rows_written,
+        coalesce(r.rejected_by_reason, '{}') AS rejected_by_reason,
+        CAST(round(CASE WHEN rows_data = 0 THEN 100 ELSE 100.0 * rows_complete / rows_data END) AS INTEGER) AS completeness,
+        CAST(round(CASE WHEN rows_data = 0 THEN 100 ELSE 100.0 * rows_valid / rows_data END) AS INTEGER) AS validity,
+        CAST(round(CASE WHEN rows_valid = 0 THEN 100 ELSE 100.0 * rows_distinct / rows_valid END) AS INTEGER) AS uniqueness,
+        CAST(round(CASE WHEN rows_data = 0 THEN 100 ELSE 100.0 * rows_fresh / rows_data END) AS INTEGER) AS freshness
+    FROM counts AS c
+    LEFT JOIN written AS w USING (org_id, report_date)
+    LEFT JOIN reasons AS r USING (org_id, report_date)
+)
+SELECT
+    org_id,
+    report_date,
+    'silver.delivery_daily' AS table_name,
+    rows_in,
+    rows_rejected,
+    rows_valid - rows_written AS rows_superseded,
+    rows_written,
+    rejected_by_reason,
+    completeness,
+    validity,
+    uniqueness,
+    freshness,
+    CAST(round((completeness + validity + uniqueness + freshness) / 4.0) AS INTEGER) AS score,
+    'silver.quality@v1' AS transform_version
+FROM scored

@@ -1,0 +1,27 @@
+-- model: silver.rejected_records
+-- engine: duckdb
+-- inputs: silver.stg_delivery
+-- grain: one row per bronze record a silver model excluded, with the reason
+-- tests: unique(org_id, report_date, request_id, record_index), not_null(org_id, report_date, model, source, stream, request_id, record_index, reason, record)
+-- version: 1
+-- description: Bad input is never dropped silently: every excluded record is kept here, raw, with why, so operators can count and inspect it and rows in = rows written + rows superseded + rows rejected holds per partition.
+
+-- Column rules:
+--   model      the silver table the record was meant for.
+--   reason     stg_delivery.reject_reason (bad_record, total_row, not_a_delivery_record, missing_id, bad_date,
+--              date_mismatch, date_out_of_range, bad_number, negative_value, unknown_currency).
+--   record     the bronze record as received.
+--   transform_version  'silver.rejected_records@v<version>' (the worker writes the full file version).
+SELECT
+    org_id,
+    report_date,
+    'silver.delivery_daily' AS model,
+    source,
+    stream,
+    request_id,
+    record_index,
+    reject_reason AS reason,
+    record,
+    'silver.rejected_records@v1' AS transform_version
+FROM silver.stg_delivery
+WHERE reject_reason IS NOT NULL

@@ -1,0 +1,129 @@
+-- model: silver.stg_delivery
+-- engine: duckdb
+-- inputs: bronze.raw_records
+-- grain: one row per bronze delivery record (every fetch, valid or not), with its typed columns and why it is rejected
+-- tests: not_null(org_id, report_date, source, request_id, record_index), accepted_values(reject_reason: 'bad_record', 'total_row', 'not_a_delivery_record', 'missing_id', 'bad_date', 'date_mismatch', 'date_out_of_range', 'bad_number', 'negative_value', 'unknown_currency')
+-- version: 1
+-- description: Delivery records of DV360 (Bid Manager CSV rows), TTD (My Reports CSV rows) and Meta (Insights rows) parsed and typed; an intermediate that silver.delivery_daily, silver.rejected_records and silver.quality read. Not written to the lake.
+
+-- Column rules (one source column per DSP, named as the raw record names it):
+--   report_date        the bronze partition date; a record whose own date differs is rejected (date_mismatch),
+--                      so every output row lands in the partition it was read from.
+--   record_date        DV360 "Date" (YYYY/MM/DD), TTD "Date" (YYYY-MM-DDT00:00:00), Meta date_start (YYYY-MM-DD);
+--                      unparsable → bad_date; before 2000-01-01 or after the fetch day + 1 → date_out_of_range.
+--   account_id         DV360 "Advertiser ID", TTD "Advertiser ID", Meta account_id; trimmed string.
+--   campaign_id        DV360 "Campaign ID", TTD "Campaign ID", Meta campaign_id; trimmed string.
+--   insertion_order_id DV360 "Insertion Order ID"; TTD and Meta have no IO level: the campaign id.
+--   line_item_id       DV360 "Line Item ID", TTD "Ad Group ID", Meta adset_id; trimmed. Any of account, campaign,
+--                      line item (or DV360 IO) empty → missing_id. A DV360 row with every id empty is the report's
+--                      grand-total row → total_row; a Meta record without date_start and metrics is a report-run
+--                      status page → not_a_delivery_record.
+--   impressions        DV360 "Impressions", TTD "Impressions", Meta impressions; BIGINT; empty/absent → 0;
+--                      not an integer → bad_number; negative → negative_value.
+--   clicks             same rules as impressions (DV360/TTD "Clicks", Meta clicks).
+--   spend              DV360 "Revenue (Advertiser Currency)" (what the advertiser is billed), TTD "Advertiser Cost
+--                      (Adv Currency)", Meta spend; parsed exactly as DECIMAL(38,6), then cast to DECIMAL(15,2),
+--                      which rounds half away from zero; empty → 0; not a number → bad_number; < 0 → negative_value.
+--   conversions        DV360 "Total Conversions", TTD "All Last Click + View Conversions", Meta the value of the
+--                      offsite_conversion.fb_pixel_purchase action (0 when absent); rounded half away from zero
+--                      to BIGINT; not a number → bad_number; negative → negative_value.
+--   currency           DV360 "Advertiser Currency", TTD "Advertiser Currency Code", Meta account_currency;
+--                      upper-cased and trimmed; not in the ISO 4217 list below → unknown_currency.
+--   is_complete        every required field present (date, the four ids, spend, currency), for silver.quality.
+--   record             not JSON → bad_record.
+--   reject_reason      the first failing rule in the order above (null = valid).
+WITH records AS (
+    SELECT
+        org_id, report_date, source, stream, request_id, record_index, fetched_at, ingested_at, record,
+        try_cast(record AS JSON) AS j
+    FROM bronze.raw_records
+    WHERE stream = 'delivery' AND source IN ('dv360', 'ttd', 'meta')
+),
+fields AS (
+    SELECT
+        org_id, report_date, source, stream, request_id, record_index, fetched_at, ingested_at, record,
+        j IS NULL AS is_bad_record,
+        nullif(trim(CASE source WHEN 'meta' THEN j ->> 'date_start' ELSE j ->> 'Date' END), '') AS date_text,
+        nullif(trim(CASE source WHEN 'meta' THEN j ->> 'account_id' ELSE j ->> 'Advertiser ID' END), '') AS account_id,
+        nullif(trim(CASE source WHEN 'meta' THEN j ->> 'campaign_id' ELSE j ->> 'Campaign ID' END), '') AS campaign_id,
+        nullif(trim(CASE source
+            WHEN 'dv360' THEN j ->> 'Insertion Order ID'
+            WHEN 'ttd' THEN j ->> 'Campaign ID'
+            ELSE j ->> 'campaign_id' END), '') AS insertion_order_id,
+        nullif(trim(CASE source
+            WHEN 'dv360' THEN j ->> 'Line Item ID'
+            WHEN 'ttd' THEN j ->> 'Ad Group ID'
+            ELSE j ->> 'adset_id' END), '') AS line_item_id,
+        nullif(trim(CASE source WHEN 'meta' THEN j ->> 'impressions' ELSE j ->> 'Impressions' END), '') AS impressions_text,
+        nullif(trim(CASE source WHEN 'meta' THEN j ->> 'clicks' ELSE j ->> 'Clicks' END), '') AS clicks_text,
+        nullif(trim(CASE source
+            WHEN 'dv360' THEN j ->> 'Revenue (Advertiser Currency)'
+            WHEN 'ttd' THEN j ->> 'Advertiser Cost (Adv Currency)'
+            ELSE j ->> 'spend' END), '') AS spend_text,
+        nullif(trim(CASE source
+            WHEN 'dv360' THEN j ->> 'Total Conversions'
+            WHEN 'ttd' THEN j ->> 'All Last Click + View Conversions'
+            ELSE (
+                SELECT a.value ->> 'value'
+                FROM json_each(j -> 'actions') AS a
+                WHERE (a.value ->> 'action_type') = 'offsite_conversion.fb_pixel_purchase'
+                LIMIT 1
+            ) END), '') AS conversions_text,
+        nullif(upper(trim(CASE source
+            WHEN 'dv360' THEN j ->> 'Advertiser Currency'
+            WHEN 'ttd' THEN j ->> 'Advertiser Currency Code'
+            ELSE j ->> 'account_currency' END)), '') AS currency
+    FROM records
+),
+typed AS (
+    SELECT
+        *,
+        CAST(try_strptime(date_text, ['%Y/%m/%d', '%Y-%m-%d', '%Y-%m-%dT%H:%M:%S']) AS DATE) AS record_date,
+        coalesce(try_cast(impressions_text AS BIGINT), CASE WHEN impressions_text IS NULL THEN 0 END) AS impressions,
+        coalesce(try_cast(clicks_text AS BIGINT), CASE WHEN clicks_text IS NULL THEN 0 END) AS clicks,
+        coalesce(try_cast(spend_text AS DECIMAL(38, 6)), CASE WHEN spend_text IS NULL THEN 0 END) AS spend_exact,
+        coalesce(try_cast(conversions_text AS DECIMAL(38, 6)), CASE WHEN conversions_text IS NULL THEN 0 END) AS conversions_exact
+    FROM fields
+)
+SELECT
+    org_id,
+    report_date,
+    source,
+    stream,
+    account_id,
+    campaign_id,
+    insertion_order_id,
+    line_item_id,
+    CASE source WHEN 'dv360' THEN 'line_item' WHEN 'ttd' THEN 'ad_group' ELSE 'ad_set' END AS line_item_type,
+    record_date,
+    impressions,
+    clicks,
+    CAST(spend_exact AS DECIMAL(15, 2)) AS spend,
+    currency,
+    CAST(round(conversions_exact) AS BIGINT) AS conversions,
+    fetched_at,
+    ingested_at,
+    request_id,
+    record_index,
+    record,
+    date_text IS NOT NULL AND account_id IS NOT NULL AND campaign_id IS NOT NULL AND insertion_order_id IS NOT NULL
+        AND line_item_id IS NOT NULL AND spend_text IS NOT NULL AND currency IS NOT NULL AS is_complete,
+    CASE
+        WHEN is_bad_record THEN 'bad_record'
+        WHEN source = 'dv360' AND date_text IS NULL AND account_id IS NULL AND line_item_id IS NULL THEN 'total_row'
+        WHEN source = 'meta' AND date_text IS NULL AND impressions_text IS NULL AND spend_text IS NULL
+            THEN 'not_a_delivery_record'
+        WHEN account_id IS NULL OR campaign_id IS NULL OR insertion_order_id IS NULL OR line_item_id IS NULL
+            THEN 'missing_id'
+        WHEN record_date IS NULL THEN 'bad_date'
+        WHEN record_date <> report_date THEN 'date_mismatch'
+        WHEN record_date < DATE '2000-01-01' OR record_date > CAST(fetched_at AS DATE) + 1 THEN 'date_out_of_range'
+        WHEN impressions IS NULL OR clicks IS NULL OR spend_exact IS NULL OR conversions_exact IS NULL THEN 'bad_number'
+        WHEN impressions < 0 OR clicks < 0 OR spend_exact < 0 OR conversions_exact < 0 THEN 'negative_value'
+        WHEN currency IS NULL OR currency NOT IN (
+            'USD', 'EUR', 'GBP', 'JPY', 'CHF', 'CAD', 'AUD', 'NZD', 'SEK', 'NOK', 'DKK', 'PLN', 'CZK', 'HUF',
+            'RON', 'BGN', 'TRY', 'ILS', 'AED', 'SAR', 'ZAR', 'INR', 'SGD', 'HKD', 'CNY', 'KRW', 'TWD', 'THB',
+            'MYR', 'IDR', 'PHP', 'VND', 'MXN', 'BRL', 'ARS', 'CLP', 'COP', 'PEN'
+        ) THEN 'unknown_currency'
+    END AS reject_reason
+FROM typed

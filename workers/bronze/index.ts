@@ -1,0 +1,21 @@
+import { CONNECTOR_DATA_RAW } from "../../lib/bus/topics.ts";
+import { envelopeHandler } from "../../lib/runtime/envelope-io.ts";
+import type { WorkerDefinition } from "../../lib/runtime/worker.ts";
+import { type BronzeHandlerDeps, createBronzeHandler } from "./handler.ts";
+
+export { type BronzeHandlerDeps, type BronzeStep, createBronzeHandler, PageQuarantinedError } from "./handler.ts";
+export { type BronzeLedger, createBronzeLedger, type LedgerRow } from "./ledger.ts";
+export { splitPage } from "./split/index.ts";
+export { openBronzeTables } from "./tables.ts";
+export { connectionTimezones } from "./timezones.ts";
+export { type BronzeTransform, loadBronzeTransform } from "./transform.ts";
+
+/** The bronze worker: `connector.data.raw` pages into bronze.raw_records and bronze.quarantine. */
+export function bronzeWorker(deps: BronzeHandlerDeps): WorkerDefinition {
+	const handle = createBronzeHandler(deps);
+	return {
+		name: "bronze",
+		topics: [CONNECTOR_DATA_RAW],
+		handler: envelopeHandler(CONNECTOR_DATA_RAW, (envelope) => handle(envelope)),
+	};
+}

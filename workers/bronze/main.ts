@@ -1,0 +1,12 @@
+/** `bun run worker:bronze`: the bronze worker as its own process. */
+import { runWorkerProcess } from "../../lib/runtime/run-worker.ts";
+import { bootBronze } from "./boot.ts";
+
+await runWorkerProcess(
+	"bronze",
+	async (adapters, config) => {
+		const bronze = await bootBronze({ config, adapters });
+		return { ...bronze.definition, close: bronze.close };
+	},
+	{ need: ["objectStore"] },
+);
