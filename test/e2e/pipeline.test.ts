@@ -37,7 +37,8 @@ import { testNamespace, waitFor } from "../support/namespace.ts";
 
 const ns = testNamespace("e2e");
 const root = join(ns.dir, "objects");
-const window = { from: "2026-11-01", to: "2026-11-07" };
+// A week in which every DSP of the simulated "acme" delivers.
+const window = { from: "2026-06-01", to: "2026-06-07" };
 const clock = createTestClock("2026-11-28T06:00:00Z");
 const logger = createLogger({ level: "error", write: () => {} });
 let world: World;
