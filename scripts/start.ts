@@ -24,8 +24,13 @@ const logger = createLogger({ level: config.logLevel, fields: { service: "pacer"
 const adapters = await openAdapters(config, logger);
 const metrics = createMetrics();
 
-const bronze = await bootBronze({ config, adapters });
-const silverLake = await openPipelineLake({ config, adapters, worker: "silver" });
+const bronze = await bootBronze({ config, adapters, logger });
+const silverLake = await openPipelineLake({
+	config,
+	adapters,
+	worker: "silver",
+	maintain: { layer: "silver", logger },
+});
 const definitions = [
 	deadletterWorker({ repository: createDeadLetterRepository(adapters.database.db) }),
 	{ ...bronze.definition, close: bronze.close },

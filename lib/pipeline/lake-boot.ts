@@ -5,8 +5,10 @@ import type { Database } from "../db/port.ts";
 import { createDuckdbEngine } from "../engine/duckdb.ts";
 import type { TransformEngine } from "../engine/port.ts";
 import { ConfigError } from "../errors.ts";
-import { type CatalogTables, createLake, fileUri, type Lake } from "../lake/index.ts";
+import { type CatalogTables, createLake, fileUri, type Lake, type Layer } from "../lake/index.ts";
 import type { Adapters } from "../runtime/adapters.ts";
+import type { Logger } from "../runtime/logger.ts";
+import { scheduleLayerMaintenance } from "./maintenance.ts";
 
 export interface PipelineLake {
 	readonly lake: Lake;
@@ -28,6 +30,8 @@ export async function openPipelineLake(options: {
 	adapters: Adapters;
 	worker: string;
 	duckdbThreads?: number;
+	/** Schedules the daily maintenance (retention, compaction, expiry, orphans) of this layer's tables. */
+	maintain?: { layer: Layer; logger: Logger };
 }): Promise<PipelineLake> {
 	const { config, adapters } = options;
 	const store = adapters.objectStore;
@@ -49,7 +53,18 @@ export async function openPipelineLake(options: {
 			tempDir: join(tempDir, "lake"),
 			...(local ? { localRoot: local } : {}),
 		});
-		return { lake, engine, tempDir, close: () => engine.close() };
+		const stopMaintenance = options.maintain
+			? scheduleLayerMaintenance(lake, options.maintain.layer, options.maintain.logger)
+			: () => {};
+		return {
+			lake,
+			engine,
+			tempDir,
+			close: async () => {
+				stopMaintenance();
+				await engine.close();
+			},
+		};
 	} catch (error) {
 		await engine.close();
 		throw error;

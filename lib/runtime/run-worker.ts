@@ -1,7 +1,7 @@
 import type { Config } from "../config/index.ts";
 import { type AdapterName, type Adapters, openAdapters } from "./adapters.ts";
 import { loadConfigOrExit } from "./boot.ts";
-import { createLogger } from "./logger.ts";
+import { createLogger, type Logger } from "./logger.ts";
 import { serve } from "./serve.ts";
 import { startWorker, type WorkerDefinition } from "./worker.ts";
 
@@ -12,13 +12,17 @@ import { startWorker, type WorkerDefinition } from "./worker.ts";
  */
 export async function runWorkerProcess(
 	name: string,
-	build: (adapters: Adapters, config: Config) => WorkerDefinition | Promise<WorkerDefinition>,
+	build: (adapters: Adapters, config: Config, logger: Logger) => WorkerDefinition | Promise<WorkerDefinition>,
 	options: { need?: readonly AdapterName[]; env?: Record<string, string | undefined> } = {},
 ): Promise<void> {
 	const config = loadConfigOrExit(name, options.env);
 	const logger = createLogger({ level: config.logLevel, fields: { service: name } });
 	const adapters = await openAdapters(config, logger, options.need ?? []);
-	const worker = startWorker(await build(adapters, config), { bus: adapters.bus, logger, checks: adapters.checks });
+	const worker = startWorker(await build(adapters, config, logger), {
+		bus: adapters.bus,
+		logger,
+		checks: adapters.checks,
+	});
 	serve({
 		name,
 		app: worker.app,

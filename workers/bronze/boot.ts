@@ -5,6 +5,7 @@ import type { BronzeTables } from "../../lib/db/migrations/0003-bronze.ts";
 import type { Database } from "../../lib/db/port.ts";
 import { openPipelineLake } from "../../lib/pipeline/lake-boot.ts";
 import type { Adapters } from "../../lib/runtime/adapters.ts";
+import type { Logger } from "../../lib/runtime/logger.ts";
 import type { WorkerDefinition } from "../../lib/runtime/worker.ts";
 import { bronzeWorker } from "./index.ts";
 import { createBronzeLedger } from "./ledger.ts";
@@ -27,9 +28,17 @@ export const SQL_ROOT = resolve(import.meta.dir, "../../sql");
  * catalog in the application database, and the bronze tables. Shared by
  * workers/bronze/main.ts and the embedded `npm start`.
  */
-export async function bootBronze(options: { config: Config; adapters: Adapters }): Promise<BootedBronze> {
+export async function bootBronze(options: {
+	config: Config;
+	adapters: Adapters;
+	logger: Logger;
+}): Promise<BootedBronze> {
 	const { adapters } = options;
-	const opened = await openPipelineLake({ ...options, worker: "bronze" });
+	const opened = await openPipelineLake({
+		...options,
+		worker: "bronze",
+		maintain: { layer: "bronze", logger: options.logger },
+	});
 	try {
 		const tables = await openBronzeTables(opened.lake);
 		const db = adapters.database.db;

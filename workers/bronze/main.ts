@@ -4,8 +4,8 @@ import { bootBronze } from "./boot.ts";
 
 await runWorkerProcess(
 	"bronze",
-	async (adapters, config) => {
-		const bronze = await bootBronze({ config, adapters });
+	async (adapters, config, logger) => {
+		const bronze = await bootBronze({ config, adapters, logger });
 		return { ...bronze.definition, close: bronze.close };
 	},
 	{ need: ["objectStore"] },

@@ -6,8 +6,13 @@ import { silverWorker } from "./index.ts";
 
 await runWorkerProcess(
 	"silver",
-	async (adapters, config) => {
-		const opened = await openPipelineLake({ config, adapters, worker: "silver" });
+	async (adapters, config, logger) => {
+		const opened = await openPipelineLake({
+			config,
+			adapters,
+			worker: "silver",
+			maintain: { layer: "silver", logger },
+		});
 		return {
 			...silverWorker({
 				lake: opened.lake,
