@@ -18,9 +18,9 @@ import type { TransformEngine } from "../lib/engine/port.ts";
 import { type CatalogTables, createLake, fileUri, type Lake, type PartitionFilter } from "../lib/lake/index.ts";
 import type { ObjectStore } from "../lib/objectstore/port.ts";
 import { diffRows, formatDiff, type RelationDiff } from "../lib/sql/diff.ts";
-import { clickhouseSqlEngine, duckdbSqlEngine, type SqlEngine } from "../lib/sql/engine.ts";
+import { createTestEngines } from "../lib/sql/engines.ts";
 import { describeLineage } from "../lib/sql/lineage.ts";
-import { type Dialect, type Model, parseModel } from "../lib/sql/model.ts";
+import { type Model, parseModel } from "../lib/sql/model.ts";
 import { loadProject } from "../lib/sql/project.ts";
 import { testProject } from "../lib/sql/test-runner.ts";
 import { openModelRun, stageFromLake } from "../workers/silver/run-models.ts";
@@ -42,29 +42,11 @@ async function main(): Promise<number> {
 	}
 	if (command === "test") {
 		const scratch = mkdtempSync(join(tmpdir(), "pacer-sql-test-"));
-		const opened: { close(): Promise<void> }[] = [];
-		const engines = new Map<Dialect, SqlEngine>();
-		const engineFor = async (dialect: Dialect) => {
-			let engine = engines.get(dialect);
-			if (!engine) {
-				if (dialect === "duckdb") {
-					const duck = await createDuckdbEngine();
-					opened.push(duck);
-					engine = duckdbSqlEngine(duck);
-				} else {
-					const { createChdbWarehouse } = await import("../lib/warehouse/chdb.ts");
-					const warehouse = await createChdbWarehouse({ path: join(scratch, "chdb"), database: "sql_test" });
-					opened.push(warehouse);
-					engine = clickhouseSqlEngine(warehouse);
-				}
-				engines.set(dialect, engine);
-			}
-			return engine;
-		};
+		const engines = createTestEngines(scratch);
 		try {
 			const results = await testProject(
 				project,
-				engineFor,
+				engines.engineFor,
 				arg ? (m) => m.name === arg || m.path.endsWith(arg) : undefined,
 			);
 			for (const r of results)
@@ -75,7 +57,7 @@ async function main(): Promise<number> {
 			console.log(`sql:test: ${project.models.length} models, ${results.length - failed} passed, ${failed} failed`);
 			return failed === 0 ? 0 : 1;
 		} finally {
-			for (const o of opened.reverse()) await o.close();
+			await engines.close();
 			rmSync(scratch, { recursive: true, force: true });
 		}
 	}
