@@ -18,6 +18,7 @@ test("npm start runs the embedded platform: /health answers, every adapter and w
 			"consumer:deadletter": true,
 			"consumer:bronze": true,
 			"consumer:silver": true,
+			"consumer:gold": true,
 		},
 	});
 	expect((await fetch(`${base}/workers/deadletter/dead-letters`)).status).toBe(200);

@@ -17,6 +17,7 @@ import { startWorker } from "../lib/runtime/worker.ts";
 import { bootBronze } from "../workers/bronze/boot.ts";
 import { bootConnector } from "../workers/connector/boot.ts";
 import { deadletterWorker } from "../workers/deadletter/index.ts";
+import { bootGold } from "../workers/gold/boot.ts";
 import { silverWorker } from "../workers/silver/index.ts";
 
 const config = loadConfigOrExit("pacer");
@@ -24,6 +25,8 @@ const logger = createLogger({ level: config.logLevel, fields: { service: "pacer"
 const adapters = await openAdapters(config, logger);
 const metrics = createMetrics();
 
+// The connector consumes no topic: it runs on schedules and on demand.
+const connector = await bootConnector({ config, adapters, logger, metrics });
 const bronze = await bootBronze({ config, adapters, logger });
 const silverLake = await openPipelineLake({
 	config,
@@ -43,10 +46,13 @@ const definitions = [
 		}),
 		close: silverLake.close,
 	},
+	await bootGold({
+		config,
+		adapters,
+		orgs: connector.config.orgs.map((o) => ({ orgId: o.id, reportingCurrency: o.currency, timezone: o.timezone })),
+	}),
 ];
 const workers = definitions.map((definition) => startWorker(definition, { bus: adapters.bus, logger, metrics }));
-// The connector consumes no topic: it runs on schedules and on demand.
-const connector = await bootConnector({ config, adapters, logger, metrics });
 
 const app = createGatewayApp({
 	metrics,
