@@ -1,11 +1,12 @@
 -- model: silver.bookings
 -- engine: duckdb
--- inputs: bronze.raw_records
+-- inputs: silver.stg_bookings
 -- grain: one row per org, snapshot day (report_date = bronze fetch day) and booking; the latest fetch of the day wins
 -- tests: unique(org_id, report_date, booking_id), not_null(org_id, report_date, booking_id, client_id, line_items, booked_impressions, booked_revenue, currency, flight_start, flight_end, fetched_at, request_id), expression(flight_start <= flight_end AND booked_impressions >= 0 AND booked_revenue >= 0)
 -- version: 1
 -- description: CRM bookings from the Sheets "Bookings" tab (unformatted values, serial dates), one snapshot per fetch day, with the DSP line items each booking maps to.
 
+-- Records are typed and checked in silver.stg_bookings; every excluded one lands in silver.rejected_records.
 -- Column rules (Sheets stream `bookings`; headers matched as in clients.sql):
 --   booking_id          "Booking ID" (alias "ID"); trimmed; empty → excluded (blank spacer rows end here).
 --   client_id           "Client ID" (alias "Client"); trimmed; empty → excluded.
@@ -23,56 +24,12 @@
 --   notes               "Notes"; trimmed; empty → NULL.
 --   dedup               per (org, day, booking) the latest fetched_at wins, then the greater request_id, then the
 --                       later row of the sheet.
-WITH records AS (
-    SELECT
-        org_id, report_date, request_id, record_index, fetched_at,
-        (SELECT list({
-            'k': regexp_replace(lower(regexp_replace(trim(key), '[^a-zA-Z0-9]+', '_', 'g')), '^_+|_+$', '', 'g'),
-            'v': nullif(trim(value ->> '$'), '')
-        }) FROM json_each(try_cast(record AS JSON))) AS cells
-    FROM bronze.raw_records
-    WHERE source = 'sheets' AND stream = 'bookings'
-),
-fields AS (
-    SELECT
-        org_id, report_date, request_id, record_index, fetched_at,
-        list_filter(cells, c -> c.k IN ('booking_id', 'id'))[1].v AS booking_id,
-        list_filter(cells, c -> c.k IN ('client_id', 'client'))[1].v AS client_id,
-        list_filter(cells, c -> c.k IN ('line_items', 'dsp_line_items'))[1].v AS line_items_text,
-        replace(list_filter(cells, c -> c.k IN ('booked_impressions', 'impressions'))[1].v, ',', '') AS impressions_text,
-        replace(list_filter(cells, c -> c.k IN ('booked_revenue', 'revenue'))[1].v, ',', '') AS revenue_text,
-        upper(list_filter(cells, c -> c.k = 'currency')[1].v) AS currency,
-        list_filter(cells, c -> c.k IN ('flight_start', 'start_date'))[1].v AS start_text,
-        list_filter(cells, c -> c.k IN ('flight_end', 'end_date'))[1].v AS end_text,
-        list_filter(cells, c -> c.k = 'notes')[1].v AS notes
-    FROM records
-),
-typed AS (
-    SELECT
-        *,
-        coalesce(try_cast(impressions_text AS DECIMAL(38, 6)), CASE WHEN impressions_text IS NULL THEN 0 END) AS impressions_exact,
-        coalesce(try_cast(revenue_text AS DECIMAL(38, 6)), CASE WHEN revenue_text IS NULL THEN 0 END) AS revenue_exact,
-        coalesce(
-            DATE '1899-12-30' + CAST(floor(try_cast(start_text AS DOUBLE)) AS INTEGER),
-            try_cast(start_text AS DATE)
-        ) AS flight_start,
-        coalesce(
-            DATE '1899-12-30' + CAST(floor(try_cast(end_text AS DOUBLE)) AS INTEGER),
-            try_cast(end_text AS DATE)
-        ) AS flight_end
-    FROM fields
-),
-ranked AS (
+WITH ranked AS (
     SELECT *, row_number() OVER (
         PARTITION BY org_id, report_date, booking_id ORDER BY fetched_at DESC, request_id DESC, record_index DESC
     ) AS fetch_rank
-    FROM typed
-    WHERE booking_id IS NOT NULL AND client_id IS NOT NULL
-        AND impressions_exact >= 0 AND revenue_exact >= 0
-        AND regexp_full_match(coalesce(currency, ''), '[A-Z]{3}')
-        AND flight_start BETWEEN DATE '2000-01-01' AND DATE '2100-12-31'
-        AND flight_end BETWEEN DATE '2000-01-01' AND DATE '2100-12-31'
-        AND flight_start <= flight_end
+    FROM silver.stg_bookings
+    WHERE reject_reason IS NULL
 )
 SELECT
     org_id,

@@ -1,6 +1,6 @@
 -- model: silver.exchange_rates
 -- engine: duckdb
--- inputs: bronze.raw_records
+-- inputs: silver.stg_exchange_rates
 -- grain: one row per org, snapshot day (report_date = bronze fetch day), rate date and currency pair; the latest fetch of the day wins
 -- tests: unique(org_id, report_date, rate_date, from_currency, to_currency), not_null(org_id, report_date, rate_date, from_currency, to_currency, rate, fetched_at, request_id), expression(rate > 0 AND from_currency <> to_currency)
 -- version: 1
@@ -15,39 +15,14 @@
 --                   number → excluded.
 --   dedup           per (org, day, rate date, pair) the latest fetched_at wins, then the greater request_id,
 --                   then the later row of the sheet.
-WITH records AS (
-    SELECT
-        org_id, report_date, request_id, record_index, fetched_at,
-        (SELECT list({
-            'k': regexp_replace(lower(regexp_replace(trim(key), '[^a-zA-Z0-9]+', '_', 'g')), '^_+|_+$', '', 'g'),
-            'v': nullif(trim(value ->> '$'), '')
-        }) FROM json_each(try_cast(record AS JSON))) AS cells
-    FROM bronze.raw_records
-    WHERE source = 'sheets' AND stream = 'exchange_rates'
-),
-typed AS (
-    SELECT
-        org_id, report_date, request_id, record_index, fetched_at,
-        coalesce(
-            DATE '1899-12-30' + CAST(floor(try_cast(list_filter(cells, c -> c.k = 'date')[1].v AS DOUBLE)) AS INTEGER),
-            try_cast(list_filter(cells, c -> c.k = 'date')[1].v AS DATE)
-        ) AS rate_date,
-        upper(list_filter(cells, c -> c.k IN ('from_currency', 'from'))[1].v) AS from_currency,
-        upper(list_filter(cells, c -> c.k IN ('to_currency', 'to'))[1].v) AS to_currency,
-        try_cast(list_filter(cells, c -> c.k = 'rate')[1].v AS DECIMAL(38, 10)) AS rate_exact
-    FROM records
-),
-ranked AS (
+-- Records are typed and checked in silver.stg_exchange_rates; every excluded one lands in silver.rejected_records.
+WITH ranked AS (
     SELECT *, row_number() OVER (
         PARTITION BY org_id, report_date, rate_date, from_currency, to_currency
         ORDER BY fetched_at DESC, request_id DESC, record_index DESC
     ) AS fetch_rank
-    FROM typed
-    WHERE rate_date BETWEEN DATE '2000-01-01' AND DATE '2100-12-31'
-        AND regexp_full_match(coalesce(from_currency, ''), '[A-Z]{3}')
-        AND regexp_full_match(coalesce(to_currency, ''), '[A-Z]{3}')
-        AND from_currency <> to_currency
-        AND rate_exact > 0
+    FROM silver.stg_exchange_rates
+    WHERE reject_reason IS NULL
 )
 SELECT
     org_id,

@@ -1,34 +1,55 @@
 -- model: silver.quality
 -- engine: duckdb
--- inputs: silver.stg_delivery, silver.delivery_daily
+-- inputs: silver.stg_delivery, silver.delivery_daily, silver.stg_bookings, silver.bookings, silver.stg_clients, silver.clients, silver.stg_exchange_rates, silver.exchange_rates
 -- grain: one row per org, report date and silver table scored
 -- tests: unique(org_id, report_date, table_name), expression(rows_in = rows_written + rows_superseded + rows_rejected), expression(score BETWEEN 0 AND 100 AND completeness BETWEEN 0 AND 100 AND validity BETWEEN 0 AND 100 AND uniqueness BETWEEN 0 AND 100 AND freshness BETWEEN 0 AND 100)
 -- version: 1
 -- description: Data quality of each silver partition (0-100 per dimension and overall); the worker publishes the row-weighted batch score with silver.data.processed.
 
--- Column rules (per org and report date; "data records" = records minus the report structure rows
+-- Scored tables: silver.delivery_daily (from silver.stg_delivery); silver.bookings, silver.clients and
+-- silver.exchange_rates (from their stg_ models, whose records are all data records; a row's identity is its
+-- booking id, client id, or rate date and pair).
+-- Column rules (per org, report date and table; "data records" = records minus the report structure rows
 -- total_row and not_a_delivery_record, which are excluded and counted but are not bad data):
---   rows_in            every bronze delivery record of the partition, every fetch.
+--   rows_in            every bronze record of the partition and table's stream, every fetch.
 --   rows_rejected      records with a reject_reason (see silver.rejected_records).
 --   rows_superseded    valid records replaced by a later fetch of the same line item and day (restatements).
---   rows_written       rows of silver.delivery_daily; rows_in = rows_written + rows_superseded + rows_rejected.
+--   rows_written       rows of the table; rows_in = rows_written + rows_superseded + rows_rejected.
 --   rejected_by_reason JSON object reason → count, '{}' when none.
 --   completeness       100 × data records with every required field present / data records.
 --   validity           100 × valid records / data records.
---   uniqueness         100 × distinct (line item, day, request) among valid records / valid records: a fetch that
+--   uniqueness         100 × distinct (line item or booking, day, request) among valid records / valid records: a fetch that
 --                      reports one line item and day twice is a duplicate; a later fetch of it is a restatement.
 --   freshness          100 × data records ingested within 15 minutes of the fetch (DESIGN.md §8's DSP → bronze
 --                      ceiling) / data records.
 --   score              the mean of the four, rounded half away from zero. Each share is rounded the same way;
 --                      an empty denominator scores 100.
 WITH staged AS (
-    SELECT *, reject_reason IS NULL OR reject_reason NOT IN ('total_row', 'not_a_delivery_record') AS is_data
+    SELECT
+        'silver.delivery_daily' AS table_name, org_id, report_date, reject_reason, is_complete, fetched_at, ingested_at,
+        request_id, source || ':' || line_item_id AS row_key,
+        reject_reason IS NULL OR reject_reason NOT IN ('total_row', 'not_a_delivery_record') AS is_data
     FROM silver.stg_delivery
+    UNION ALL
+    SELECT
+        'silver.bookings', org_id, report_date, reject_reason, is_complete, fetched_at, ingested_at, request_id,
+        booking_id, true
+    FROM silver.stg_bookings
+    UNION ALL
+    SELECT
+        'silver.clients', org_id, report_date, reject_reason, is_complete, fetched_at, ingested_at, request_id,
+        client_id, true
+    FROM silver.stg_clients
+    UNION ALL
+    SELECT
+        'silver.exchange_rates', org_id, report_date, reject_reason, is_complete, fetched_at, ingested_at, request_id,
+        concat_ws(':', rate_date, from_currency, to_currency), true
+    FROM silver.stg_exchange_rates
 ),
 reasons AS (
-    SELECT org_id, report_date, '{' || string_agg(format('"{}":{}', reject_reason, n), ',' ORDER BY reject_reason) || '}' AS rejected_by_reason
+    SELECT table_name, org_id, report_date, '{' || string_agg(format('"{}":{}', reject_reason, n), ',' ORDER BY reject_reason) || '}' AS rejected_by_reason
     FROM (
-        SELECT org_id, report_date, reject_reason, count(*) AS n
+        SELECT table_name, org_id, report_date, reject_reason, count(*) AS n
         FROM staged
         WHERE reject_reason IS NOT NULL
         GROUP BY ALL
@@ -37,6 +58,7 @@ reasons AS (
 ),
 counts AS (
     SELECT
+        table_name,
         org_id,
         report_date,
         count(*) AS rows_in,
@@ -45,13 +67,25 @@ counts AS (
         count(*) FILTER (WHERE is_data) AS rows_data,
         count(*) FILTER (WHERE is_data AND is_complete) AS rows_complete,
         count(*) FILTER (WHERE is_data AND ingested_at - fetched_at <= INTERVAL 15 MINUTE) AS rows_fresh,
-        count(DISTINCT (source, line_item_id, request_id)) FILTER (WHERE reject_reason IS NULL) AS rows_distinct
+        count(DISTINCT (row_key, request_id)) FILTER (WHERE reject_reason IS NULL) AS rows_distinct
     FROM staged
     GROUP BY ALL
 ),
 written AS (
-    SELECT org_id, report_date, count(*) AS rows_written
+    SELECT 'silver.delivery_daily' AS table_name, org_id, report_date, count(*) AS rows_written
     FROM silver.delivery_daily
+    GROUP BY ALL
+    UNION ALL
+    SELECT 'silver.bookings', org_id, report_date, count(*)
+    FROM silver.bookings
+    GROUP BY ALL
+    UNION ALL
+    SELECT 'silver.clients', org_id, report_date, count(*)
+    FROM silver.clients
+    GROUP BY ALL
+    UNION ALL
+    SELECT 'silver.exchange_rates', org_id, report_date, count(*)
+    FROM silver.exchange_rates
     GROUP BY ALL
 ),
 scored AS (
@@ -64,13 +98,13 @@ scored AS (
         CAST(round(CASE WHEN rows_valid = 0 THEN 100 ELSE 100.0 * rows_distinct / rows_valid END) AS INTEGER) AS uniqueness,
         CAST(round(CASE WHEN rows_data = 0 THEN 100 ELSE 100.0 * rows_fresh / rows_data END) AS INTEGER) AS freshness
     FROM counts AS c
-    LEFT JOIN written AS w USING (org_id, report_date)
-    LEFT JOIN reasons AS r USING (org_id, report_date)
+    LEFT JOIN written AS w USING (table_name, org_id, report_date)
+    LEFT JOIN reasons AS r USING (table_name, org_id, report_date)
 )
 SELECT
     org_id,
     report_date,
-    'silver.delivery_daily' AS table_name,
+    table_name,
     rows_in,
     rows_rejected,
     rows_valid - rows_written AS rows_superseded,

@@ -1,6 +1,6 @@
 -- model: silver.rejected_records
 -- engine: duckdb
--- inputs: silver.stg_delivery
+-- inputs: silver.stg_delivery, silver.stg_bookings, silver.stg_clients, silver.stg_exchange_rates
 -- grain: one row per bronze record a silver model excluded, with the reason
 -- tests: unique(org_id, report_date, request_id, record_index), not_null(org_id, report_date, model, source, stream, request_id, record_index, reason, record)
 -- version: 1
@@ -8,8 +8,11 @@
 
 -- Column rules:
 --   model      the silver table the record was meant for.
---   reason     stg_delivery.reject_reason (bad_record, total_row, not_a_delivery_record, missing_id, bad_date,
---              date_mismatch, date_out_of_range, bad_number, negative_value, unknown_currency).
+--   reason     the staging model's reject_reason: stg_delivery (bad_record, total_row, not_a_delivery_record,
+--              missing_id, bad_date, date_mismatch, date_out_of_range, bad_number, negative_value,
+--              unknown_currency), stg_bookings (bad_record, missing_id, bad_number, negative_value,
+--              unknown_currency, bad_date), stg_clients (bad_record, missing_id, missing_name, unknown_currency),
+--              stg_exchange_rates (bad_record, bad_date, unknown_currency, same_currency, bad_number, non_positive_rate).
 --   record     the bronze record as received.
 --   transform_version  'silver.rejected_records@v<version>' (the worker writes the full file version).
 SELECT
@@ -24,4 +27,22 @@ SELECT
     record,
     'silver.rejected_records@v1' AS transform_version
 FROM silver.stg_delivery
+WHERE reject_reason IS NOT NULL
+UNION ALL
+SELECT
+    org_id, report_date, 'silver.bookings', source, stream, request_id, record_index, reject_reason, record,
+    'silver.rejected_records@v1'
+FROM silver.stg_bookings
+WHERE reject_reason IS NOT NULL
+UNION ALL
+SELECT
+    org_id, report_date, 'silver.clients', source, stream, request_id, record_index, reject_reason, record,
+    'silver.rejected_records@v1'
+FROM silver.stg_clients
+WHERE reject_reason IS NOT NULL
+UNION ALL
+SELECT
+    org_id, report_date, 'silver.exchange_rates', source, stream, request_id, record_index, reject_reason, record,
+    'silver.rejected_records@v1'
+FROM silver.stg_exchange_rates
 WHERE reject_reason IS NOT NULL
