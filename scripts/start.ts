@@ -4,10 +4,8 @@
  * PORT (default 4000). The same configuration variables switch any adapter to
  * its distributed counterpart.
  */
-import { join } from "node:path";
 import { createGatewayApp } from "../gateway/index.ts";
 import { createDeadLetterRepository } from "../lib/ops/dead-letters.ts";
-import { openPipelineLake } from "../lib/pipeline/lake-boot.ts";
 import { openAdapters } from "../lib/runtime/adapters.ts";
 import { loadConfigOrExit } from "../lib/runtime/boot.ts";
 import { createLogger } from "../lib/runtime/logger.ts";
@@ -18,7 +16,7 @@ import { bootBronze } from "../workers/bronze/boot.ts";
 import { bootConnector } from "../workers/connector/boot.ts";
 import { deadletterWorker } from "../workers/deadletter/index.ts";
 import { bootGold } from "../workers/gold/boot.ts";
-import { silverWorker } from "../workers/silver/index.ts";
+import { bootSilver } from "../workers/silver/boot.ts";
 
 const config = loadConfigOrExit("pacer");
 const logger = createLogger({ level: config.logLevel, fields: { service: "pacer" } });
@@ -27,25 +25,10 @@ const metrics = createMetrics();
 
 // The connector consumes no topic: it runs on schedules and on demand.
 const connector = await bootConnector({ config, adapters, logger, metrics });
-const bronze = await bootBronze({ config, adapters, logger });
-const silverLake = await openPipelineLake({
-	config,
-	adapters,
-	worker: "silver",
-	maintain: { layer: "silver", logger },
-});
 const definitions = [
 	deadletterWorker({ repository: createDeadLetterRepository(adapters.database.db) }),
-	{ ...bronze.definition, close: bronze.close },
-	{
-		...silverWorker({
-			lake: silverLake.lake,
-			engine: silverLake.engine,
-			bus: adapters.bus,
-			tempDir: join(silverLake.tempDir, "runs"),
-		}),
-		close: silverLake.close,
-	},
+	await bootBronze({ config, adapters, logger }),
+	await bootSilver({ config, adapters, logger }),
 	await bootGold({
 		config,
 		adapters,

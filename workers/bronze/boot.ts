@@ -13,12 +13,6 @@ import { openBronzeTables } from "./tables.ts";
 import { connectionTimezones } from "./timezones.ts";
 import { loadBronzeTransform } from "./transform.ts";
 
-export interface BootedBronze {
-	definition: WorkerDefinition;
-	/** Closes what boot opened (DuckDB); the adapters stay the caller's. */
-	close(): Promise<void>;
-}
-
 /** The repository's sql/ folder. */
 export const SQL_ROOT = resolve(import.meta.dir, "../../sql");
 
@@ -32,7 +26,7 @@ export async function bootBronze(options: {
 	config: Config;
 	adapters: Adapters;
 	logger: Logger;
-}): Promise<BootedBronze> {
+}): Promise<WorkerDefinition> {
 	const { adapters } = options;
 	const opened = await openPipelineLake({
 		...options,
@@ -53,7 +47,8 @@ export async function bootBronze(options: {
 			timezoneFor: (envelope) => timezoneOf(envelope.connection_id),
 			tempDir: join(opened.tempDir, "stage"),
 		});
-		return { definition, close: opened.close };
+		// close() releases what boot opened (its DuckDB, the maintenance job); the adapters stay the caller's.
+		return { ...definition, close: opened.close };
 	} catch (error) {
 		await opened.close();
 		throw error;

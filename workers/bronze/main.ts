@@ -2,11 +2,6 @@
 import { runWorkerProcess } from "../../lib/runtime/run-worker.ts";
 import { bootBronze } from "./boot.ts";
 
-await runWorkerProcess(
-	"bronze",
-	async (adapters, config, logger) => {
-		const bronze = await bootBronze({ config, adapters, logger });
-		return { ...bronze.definition, close: bronze.close };
-	},
-	{ need: ["objectStore"] },
-);
+await runWorkerProcess("bronze", (adapters, config, logger) => bootBronze({ config, adapters, logger }), {
+	need: ["objectStore"],
+});
