@@ -71,8 +71,9 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
 		"pacer_consumer_lag_messages",
 		"Messages not yet committed by the group, by topic and partition.",
 	);
+	// Each loop refreshes only its own group's series: in `npm start` several
+	// loops share one registry, and a topic's partitions never go away.
 	metrics.onCollect(async () => {
-		lagGauge.reset();
 		for (const topic of options.topics) {
 			for (const p of await bus.lag(options.groupId, topic).catch(() => [])) {
 				lagGauge.set({ group: options.groupId, topic: p.topic, partition: p.partition }, p.lag);

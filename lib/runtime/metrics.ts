@@ -25,7 +25,6 @@ export interface Counter {
 export interface Gauge {
 	set(labels: Labels, value: number): void;
 	get(labels?: Labels): number;
-	reset(): void;
 }
 export interface Histogram {
 	observe(labels: Labels, value: number): void;
@@ -120,7 +119,6 @@ export function createMetrics(): Metrics {
 							s.at(labels).value = value;
 						},
 						get: (labels) => s.series.get(labelText(labels ?? {}))?.value ?? 0,
-						reset: () => s.series.clear(),
 					},
 					render: s.render,
 				};

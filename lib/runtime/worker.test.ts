@@ -155,6 +155,21 @@ describe("worker runtime", () => {
 		).toBe(4);
 	});
 
+	test("workers sharing one metrics registry each report their own consumer lag", async () => {
+		const shared = createMetrics();
+		for (const name of ["lag-a", "lag-b"]) {
+			const worker = startWorker(
+				{ name, topics: ["gold.data.ready"], handler: async () => {} },
+				{ bus, logger, metrics: shared },
+			);
+			running.push(worker);
+			await worker.loop.subscription.ready;
+		}
+		const text = await shared.render();
+		expect(text).toContain('pacer_consumer_lag_messages{group="pacer-lag-a",partition="0",topic="gold.data.ready"}');
+		expect(text).toContain('pacer_consumer_lag_messages{group="pacer-lag-b",partition="0",topic="gold.data.ready"}');
+	});
+
 	test("stop() abandons the in-flight batch without committing it; a restarted worker gets it again", async () => {
 		const topic = "silver.data.processed";
 		let release: () => void = () => {};
