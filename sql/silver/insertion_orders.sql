@@ -1,14 +1,15 @@
 -- model: silver.insertion_orders
 -- engine: duckdb
--- inputs: bronze.raw_records
+-- inputs: silver.stg_insertion_orders
 -- grain: one row per org, snapshot day (report_date = bronze fetch day) and DV360 insertion order; the latest fetch of the day wins
 -- tests: unique(org_id, report_date, source, insertion_order_id), not_null(org_id, report_date, source, account_id, campaign_id, insertion_order_id, fetched_at, request_id), accepted_values(pacing: 'EVEN', 'AHEAD', 'ASAP')
--- version: 1
+-- version: 2
 -- description: DV360 insertion orders with budget segments summed into a flight and a budget. TTD and Meta have no insertion-order level (their delivery names the campaign in its place), so they add no rows here.
 
+-- Records are typed and checked in silver.stg_insertion_orders; every excluded one lands in silver.rejected_records.
 -- Column rules (DV360 stream `insertion_orders`, API v4 JSON):
 --   account_id, campaign_id, insertion_order_id   advertiserId, campaignId, insertionOrderId; trimmed strings;
---                 a record missing any of them is excluded.
+--                 a record missing any of them, or not a JSON object, is excluded.
 --   name, status  displayName, entityStatus.
 --   flight_start, flight_end  earliest startDate and latest endDate of budget.budgetSegments[].dateRange
 --                 ({year, month, day}); NULL when there are no segments.
@@ -19,46 +20,12 @@
 --   pacing        pacing.pacingType without the PACING_TYPE_ prefix (EVEN, AHEAD, ASAP); pacing_raw keeps
 --                 "<pacingPeriod>/<pacingType>".
 --   dedup         per (org, day, insertion order) the latest fetched_at wins, then the greater request_id.
-WITH records AS (
-    SELECT org_id, report_date, source, request_id, record_index, fetched_at, try_cast(record AS JSON) AS j
-    FROM bronze.raw_records
-    WHERE stream = 'insertion_orders' AND source = 'dv360'
-),
-typed AS (
-    SELECT
-        org_id,
-        report_date,
-        source,
-        nullif(trim(j ->> 'advertiserId'), '') AS account_id,
-        nullif(trim(j ->> 'campaignId'), '') AS campaign_id,
-        nullif(trim(j ->> 'insertionOrderId'), '') AS insertion_order_id,
-        j ->> 'displayName' AS name,
-        j ->> 'entityStatus' AS status,
-        list_min(list_transform(
-            json_extract(j, '$.budget.budgetSegments[*].dateRange.startDate'),
-            d -> try_cast(make_date(try_cast(d ->> 'year' AS BIGINT), try_cast(d ->> 'month' AS BIGINT), try_cast(d ->> 'day' AS BIGINT)) AS DATE)
-        )) AS flight_start,
-        list_max(list_transform(
-            json_extract(j, '$.budget.budgetSegments[*].dateRange.endDate'),
-            d -> try_cast(make_date(try_cast(d ->> 'year' AS BIGINT), try_cast(d ->> 'month' AS BIGINT), try_cast(d ->> 'day' AS BIGINT)) AS DATE)
-        )) AS flight_end,
-        CASE WHEN (j ->> '$.budget.budgetUnit') = 'BUDGET_UNIT_CURRENCY' THEN list_sum(list_transform(
-            json_extract_string(j, '$.budget.budgetSegments[*].budgetAmountMicros'),
-            m -> try_cast(m AS DECIMAL(38, 0))
-        )) / 1000000 END AS budget_exact,
-        j ->> '$.pacing.pacingPeriod' AS pacing_period,
-        j ->> '$.pacing.pacingType' AS pacing_type,
-        fetched_at,
-        request_id,
-        record_index
-    FROM records
-),
-ranked AS (
+WITH ranked AS (
     SELECT *, row_number() OVER (
         PARTITION BY org_id, report_date, insertion_order_id ORDER BY fetched_at DESC, request_id DESC, record_index DESC
     ) AS fetch_rank
-    FROM typed
-    WHERE account_id IS NOT NULL AND campaign_id IS NOT NULL AND insertion_order_id IS NOT NULL
+    FROM silver.stg_insertion_orders
+    WHERE reject_reason IS NULL
 )
 SELECT
     org_id,
@@ -79,6 +46,6 @@ SELECT
     concat_ws('/', pacing_period, pacing_type) AS pacing_raw,
     fetched_at,
     request_id,
-    'silver.insertion_orders@v1' AS transform_version
+    'silver.insertion_orders@v2' AS transform_version
 FROM ranked
 WHERE fetch_rank = 1

@@ -1,25 +1,27 @@
 -- model: silver.quality
 -- engine: duckdb
--- inputs: silver.stg_delivery, silver.delivery_daily, silver.stg_bookings, silver.bookings, silver.stg_clients, silver.clients, silver.stg_exchange_rates, silver.exchange_rates
+-- inputs: silver.stg_delivery, silver.delivery_daily, silver.stg_bookings, silver.bookings, silver.stg_clients, silver.clients, silver.stg_exchange_rates, silver.exchange_rates, silver.stg_campaigns, silver.campaigns, silver.stg_insertion_orders, silver.insertion_orders, silver.stg_line_items, silver.line_items
 -- grain: one row per org, report date and silver table scored
 -- tests: unique(org_id, report_date, table_name), expression(rows_in = rows_written + rows_superseded + rows_rejected), expression(score BETWEEN 0 AND 100 AND completeness BETWEEN 0 AND 100 AND validity BETWEEN 0 AND 100 AND uniqueness BETWEEN 0 AND 100 AND freshness BETWEEN 0 AND 100)
--- version: 1
+-- version: 2
 -- description: Data quality of each silver partition (0-100 per dimension and overall); the worker publishes the row-weighted batch score with silver.data.processed.
 
--- Scored tables: silver.delivery_daily (from silver.stg_delivery); silver.bookings, silver.clients and
--- silver.exchange_rates (from their stg_ models, whose records are all data records; a row's identity is its
--- booking id, client id, or rate date and pair).
--- Column rules (per org, report date and table; "data records" = records minus the report structure rows
--- total_row and not_a_delivery_record, which are excluded and counted but are not bad data):
+-- Scored tables, each from its stg_ model: silver.delivery_daily (a row's identity is its source and line item);
+-- silver.bookings, silver.clients and silver.exchange_rates (booking id, client id, or rate date and pair);
+-- silver.campaigns, silver.insertion_orders and silver.line_items (source and campaign, insertion order, source and
+-- line item; every entity record is a data record).
+-- Column rules (per org, report date and table; "data records" = records minus the report and sheet structure rows
+-- total_row, not_a_delivery_record and blank_row, which are excluded and counted but are not bad data):
 --   rows_in            every bronze record of the partition and table's stream, every fetch.
 --   rows_rejected      records with a reject_reason (see silver.rejected_records).
---   rows_superseded    valid records replaced by a later fetch of the same line item and day (restatements).
+--   rows_superseded    valid records replaced by a later fetch of the same row identity and day (restatements).
 --   rows_written       rows of the table; rows_in = rows_written + rows_superseded + rows_rejected.
 --   rejected_by_reason JSON object reason → count, '{}' when none.
 --   completeness       100 × data records with every required field present / data records.
 --   validity           100 × valid records / data records.
---   uniqueness         100 × distinct (line item or booking, day, request) among valid records / valid records: a fetch that
---                      reports one line item and day twice is a duplicate; a later fetch of it is a restatement.
+--   uniqueness         100 × distinct (row identity, day, request) among valid records / valid records: a fetch that
+--                      reports one line item (booking, campaign, ...) and day twice is a duplicate; a later fetch of
+--                      it is a restatement.
 --   freshness          100 × data records ingested within 15 minutes of the fetch (DESIGN.md §8's DSP → bronze
 --                      ceiling) / data records.
 --   score              the mean of the four, rounded half away from zero. Each share is rounded the same way;
@@ -33,18 +35,33 @@ WITH staged AS (
     UNION ALL
     SELECT
         'silver.bookings', org_id, report_date, reject_reason, is_complete, fetched_at, ingested_at, request_id,
-        booking_id, true
+        booking_id, reject_reason IS DISTINCT FROM 'blank_row'
     FROM silver.stg_bookings
     UNION ALL
     SELECT
         'silver.clients', org_id, report_date, reject_reason, is_complete, fetched_at, ingested_at, request_id,
-        client_id, true
+        client_id, reject_reason IS DISTINCT FROM 'blank_row'
     FROM silver.stg_clients
     UNION ALL
     SELECT
         'silver.exchange_rates', org_id, report_date, reject_reason, is_complete, fetched_at, ingested_at, request_id,
-        concat_ws(':', rate_date, from_currency, to_currency), true
+        concat_ws(':', rate_date, from_currency, to_currency), reject_reason IS DISTINCT FROM 'blank_row'
     FROM silver.stg_exchange_rates
+    UNION ALL
+    SELECT
+        'silver.campaigns', org_id, report_date, reject_reason, is_complete, fetched_at, ingested_at, request_id,
+        source || ':' || campaign_id, true
+    FROM silver.stg_campaigns
+    UNION ALL
+    SELECT
+        'silver.insertion_orders', org_id, report_date, reject_reason, is_complete, fetched_at, ingested_at, request_id,
+        insertion_order_id, true
+    FROM silver.stg_insertion_orders
+    UNION ALL
+    SELECT
+        'silver.line_items', org_id, report_date, reject_reason, is_complete, fetched_at, ingested_at, request_id,
+        source || ':' || line_item_id, true
+    FROM silver.stg_line_items
 ),
 reasons AS (
     SELECT table_name, org_id, report_date, '{' || string_agg(format('"{}":{}', reject_reason, n), ',' ORDER BY reject_reason) || '}' AS rejected_by_reason
@@ -87,6 +104,18 @@ written AS (
     SELECT 'silver.exchange_rates', org_id, report_date, count(*)
     FROM silver.exchange_rates
     GROUP BY ALL
+    UNION ALL
+    SELECT 'silver.campaigns', org_id, report_date, count(*)
+    FROM silver.campaigns
+    GROUP BY ALL
+    UNION ALL
+    SELECT 'silver.insertion_orders', org_id, report_date, count(*)
+    FROM silver.insertion_orders
+    GROUP BY ALL
+    UNION ALL
+    SELECT 'silver.line_items', org_id, report_date, count(*)
+    FROM silver.line_items
+    GROUP BY ALL
 ),
 scored AS (
     SELECT
@@ -115,5 +144,5 @@ SELECT
     uniqueness,
     freshness,
     CAST(round((completeness + validity + uniqueness + freshness) / 4.0) AS INTEGER) AS score,
-    'silver.quality@v1' AS transform_version
+    'silver.quality@v2' AS transform_version
 FROM scored

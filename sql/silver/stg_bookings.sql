@@ -2,12 +2,14 @@
 -- engine: duckdb
 -- inputs: bronze.raw_records
 -- grain: one row per bronze Sheets bookings record (every fetch, valid or not), with its typed columns and why it is rejected
--- tests: not_null(org_id, report_date, source, request_id, record_index), accepted_values(reject_reason: 'bad_record', 'missing_id', 'bad_number', 'negative_value', 'unknown_currency', 'bad_date')
--- version: 1
+-- tests: not_null(org_id, report_date, source, request_id, record_index), accepted_values(reject_reason: 'bad_record', 'blank_row', 'missing_id', 'bad_number', 'negative_value', 'unknown_currency', 'bad_date')
+-- version: 2
 -- description: CRM bookings records typed per the column rules of silver.bookings; an intermediate that silver.bookings, silver.rejected_records and silver.quality read. Not written to the lake.
 
 -- Column rules: see silver.bookings. reject_reason is the first failing rule (null = valid):
 --   bad_record        the record is not a JSON object.
+--   blank_row         every cell empty (a spacer row of the sheet): counted as rejected, but not a data record
+--                     in silver.quality, like delivery's total_row.
 --   missing_id        empty booking id or client id.
 --   bad_number        booked impressions or revenue not a number.
 --   negative_value    booked impressions or revenue negative.
@@ -59,6 +61,9 @@ SELECT
         AND start_text IS NOT NULL AND end_text IS NOT NULL AS is_complete,
     CASE
         WHEN json_type(try_cast(record AS JSON)) IS DISTINCT FROM 'OBJECT' THEN 'bad_record'
+        WHEN NOT EXISTS (
+            SELECT 1 FROM json_each(try_cast(record AS JSON)) WHERE nullif(trim(value ->> '$'), '') IS NOT NULL
+        ) THEN 'blank_row'
         WHEN booking_id IS NULL OR client_id IS NULL THEN 'missing_id'
         WHEN impressions_exact IS NULL OR revenue_exact IS NULL THEN 'bad_number'
         WHEN impressions_exact < 0 OR revenue_exact < 0 THEN 'negative_value'

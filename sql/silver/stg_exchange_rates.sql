@@ -2,11 +2,12 @@
 -- engine: duckdb
 -- inputs: bronze.raw_records
 -- grain: one row per bronze Sheets exchange_rates record (every fetch, valid or not), with its typed columns and why it is rejected
--- tests: not_null(org_id, report_date, source, request_id, record_index), accepted_values(reject_reason: 'bad_record', 'bad_date', 'unknown_currency', 'same_currency', 'bad_number', 'non_positive_rate')
--- version: 1
+-- tests: not_null(org_id, report_date, source, request_id, record_index), accepted_values(reject_reason: 'bad_record', 'blank_row', 'bad_date', 'unknown_currency', 'same_currency', 'bad_number', 'non_positive_rate')
+-- version: 2
 -- description: Exchange rate records typed per the column rules of silver.exchange_rates; an intermediate that silver.exchange_rates, silver.rejected_records and silver.quality read. Not written to the lake.
 
--- reject_reason is the first failing rule (null = valid): bad_record (not a JSON object), bad_date (rate date
+-- reject_reason is the first failing rule (null = valid): bad_record (not a JSON object), blank_row (every cell
+-- empty: a spacer row of the sheet, counted as rejected but not a data record in silver.quality), bad_date (rate date
 -- missing, unparsable or outside 2000-01-01..2100-12-31), unknown_currency (from or to not three letters A-Z),
 -- same_currency (from = to), bad_number (rate missing or not a number), non_positive_rate (rate <= 0).
 -- is_complete: rate date, both currencies and the rate present (for silver.quality).
@@ -38,6 +39,9 @@ SELECT
         AS is_complete,
     CASE
         WHEN json_type(try_cast(record AS JSON)) IS DISTINCT FROM 'OBJECT' THEN 'bad_record'
+        WHEN NOT EXISTS (
+            SELECT 1 FROM json_each(try_cast(record AS JSON)) WHERE nullif(trim(value ->> '$'), '') IS NOT NULL
+        ) THEN 'blank_row'
         WHEN rate_date IS NULL OR rate_date NOT BETWEEN DATE '2000-01-01' AND DATE '2100-12-31' THEN 'bad_date'
         WHEN NOT regexp_full_match(coalesce(from_currency, ''), '[A-Z]{3}')
             OR NOT regexp_full_match(coalesce(to_currency, ''), '[A-Z]{3}') THEN 'unknown_currency'
