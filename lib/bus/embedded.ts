@@ -37,7 +37,7 @@ export interface EmbeddedBusOptions {
 }
 
 /** Upper bound of one fetch, like kafkajs's maxBytesPerPartition; a bigger single message still goes alone. */
-const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+const MAX_BATCH_BYTES = 32 * 1024 * 1024;
 const encoder = new TextEncoder();
 
 /** Opens (creating) an embedded bus in `options.dir`, taking the directory's exclusive lock. */

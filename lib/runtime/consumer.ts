@@ -13,12 +13,24 @@ export interface MessageContext {
 /** Processes one message. Throw a retriable PacerError to retry it; anything else dead-letters it. */
 export type MessageHandler = (message: BusMessage, context: MessageContext) => Promise<void>;
 
+/**
+ * Processes a whole batch at once, where that costs far less than one message
+ * at a time (one transform and one lake commit for many pages). Returns the
+ * messages it left undone, which then go through the per-message handler with
+ * its retries and dead-lettering; when it throws, the whole batch does. So a
+ * batch handler only has to be right for the common case, and must leave what
+ * it handled in a state the per-message handler recognises as done.
+ */
+export type BatchHandler = (messages: readonly BusMessage[], context: MessageContext) => Promise<readonly BusMessage[]>;
+
 export interface ConsumerLoopOptions {
 	name: string;
 	bus: Bus;
 	groupId: string;
 	topics: string[];
 	handler: MessageHandler;
+	/** Optional fast path for whole batches; see BatchHandler. */
+	batchHandler?: BatchHandler;
 	logger: Logger;
 	metrics: Metrics;
 	/** Attempts per message before it goes to the DLQ. Default 3. */
@@ -102,7 +114,22 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
 		},
 		async (batch, { signal }) => {
 			const started = performance.now();
-			for (const message of batch.messages) {
+			let messages: readonly BusMessage[] = batch.messages;
+			if (options.batchHandler && messages.length > 0) {
+				try {
+					const left = new Set(await options.batchHandler(messages, { signal, logger }));
+					for (const message of messages) if (!left.has(message)) processed.inc({ worker: name, topic: message.topic });
+					messages = messages.filter((message) => left.has(message));
+				} catch (error) {
+					if (signal.aborted) throw error;
+					logger.warn("batch handler failed; handling the batch one message at a time", {
+						topic: batch.topic,
+						messages: messages.length,
+						error,
+					});
+				}
+			}
+			for (const message of messages) {
 				if (signal.aborted) throw new Error("stopping: batch abandoned before its end, nothing committed");
 				const traceLogger = logger.child(traceFields(message));
 				let attempts = 0;

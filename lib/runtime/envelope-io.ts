@@ -1,6 +1,6 @@
 import type { Bus, BusMessage, ProducedRecord } from "../bus/port.ts";
 import { type EnvelopeOf, type EnvelopeTopic, parseEnvelope } from "../envelope/index.ts";
-import type { MessageContext, MessageHandler } from "./consumer.ts";
+import type { BatchHandler, MessageContext, MessageHandler } from "./consumer.ts";
 
 /**
  * Produces envelopes keyed by org (so one org's messages stay in order on one
@@ -38,5 +38,33 @@ export function envelopeHandler<T extends EnvelopeTopic>(
 	return async (message, context) => {
 		const envelope = parseEnvelope(topic, message.value, message.key);
 		await handle(envelope, message, context);
+	};
+}
+
+/**
+ * Wraps a handler of many typed envelopes into a BatchHandler: messages that
+ * are not valid envelopes are left for the per-message handler (which
+ * dead-letters them with the reason), as is every message whose envelope the
+ * handler returns.
+ */
+export function envelopeBatchHandler<T extends EnvelopeTopic>(
+	topic: T,
+	handle: (envelopes: EnvelopeOf<T>[], context: MessageContext) => Promise<readonly EnvelopeOf<T>[]>,
+): BatchHandler {
+	return async (messages, context) => {
+		const left: BusMessage[] = [];
+		const parsed = new Map<EnvelopeOf<T>, BusMessage>();
+		for (const message of messages) {
+			try {
+				parsed.set(parseEnvelope(topic, message.value, message.key), message);
+			} catch {
+				left.push(message);
+			}
+		}
+		for (const envelope of await handle([...parsed.keys()], context)) {
+			const message = parsed.get(envelope);
+			if (message) left.push(message);
+		}
+		return left;
 	};
 }

@@ -155,6 +155,56 @@ describe("worker runtime", () => {
 		).toBe(4);
 	});
 
+	test("a batch handler takes what it can; what it leaves, or a whole batch it fails on, goes through the per-message handler in order", async () => {
+		const topic = "bronze.data.cleaned"; // no other test here uses it
+		const id = (m: BusMessage) => m.headers.message_id ?? "";
+		const batched: string[] = [];
+		const single: string[] = [];
+		let failNext = false;
+		const worker = start({
+			name: "batching",
+			topics: [topic],
+			handler: async (message) => {
+				single.push(id(message));
+				if (id(message) === "poison") throw new PacerError("cannot", { retriable: false });
+			},
+			batchHandler: async (messages) => {
+				if (failNext) {
+					failNext = false;
+					throw new Error("batch failed");
+				}
+				const left = messages.filter((m) => id(m).startsWith("one-") || id(m) === "poison");
+				batched.push(...messages.filter((m) => !left.includes(m)).map(id));
+				return [...left].reverse(); // order of the answer does not matter: the loop keeps the batch's
+			},
+		});
+		await worker.loop.subscription.ready;
+		const lag = async () => (await bus.lag("pacer-batching", topic)).reduce((n, p) => n + p.lag, 0);
+		// One key: one partition, so one batch in this order.
+		const ids = ["a", "one-b", "c", "one-d", "poison"];
+		await bus.produce(
+			topic,
+			ids.map((m) => ({ key: "org", value: m, headers: { message_id: m } })),
+		);
+		await waitFor(async () => (await lag()) === 0 && single.length + batched.length === 5, { what: "the batch" });
+		expect(batched).toEqual(["a", "c"]);
+		expect(single).toEqual(["one-b", "one-d", "poison"]);
+		const processed = worker.metrics.counter("pacer_messages_processed_total", "");
+		expect(processed.get({ worker: "batching", topic })).toBe(4);
+		expect((await dlqMessages(topic)).map((m) => m.headers.message_id)).toEqual(["poison"]);
+
+		failNext = true;
+		single.length = 0;
+		await bus.produce(topic, [
+			{ key: "org", value: "x", headers: { message_id: "x" } },
+			{ key: "org", value: "y", headers: { message_id: "y" } },
+		]);
+		await waitFor(async () => (await lag()) === 0 && single.length === 2, { what: "the fallback" });
+		expect(single).toEqual(["x", "y"]);
+		expect(batched).toEqual(["a", "c"]);
+		expect(processed.get({ worker: "batching", topic })).toBe(6);
+	});
+
 	test("workers sharing one metrics registry each report their own consumer lag", async () => {
 		const shared = createMetrics();
 		for (const name of ["lag-a", "lag-b"]) {

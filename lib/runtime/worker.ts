@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import type { Bus } from "../bus/port.ts";
-import { type ConsumerLoop, type MessageHandler, startConsumerLoop } from "./consumer.ts";
+import { type BatchHandler, type ConsumerLoop, type MessageHandler, startConsumerLoop } from "./consumer.ts";
 import { createHealthApp, type ReadinessCheck } from "./health-app.ts";
 import type { Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
@@ -12,6 +12,10 @@ export interface WorkerDefinition {
 	groupId?: string;
 	topics: readonly string[];
 	handler: MessageHandler;
+	/** Optional fast path handling a whole batch; what it leaves goes through `handler`. */
+	batchHandler?: BatchHandler;
+	/** Messages per batch (default the bus's, 500). */
+	maxBatchSize?: number;
 	/** Worker-specific routes mounted on its app beside /health, /ready and /metrics. */
 	routes?: (app: Hono) => void;
 	checks?: ReadinessCheck[];
@@ -45,6 +49,8 @@ export function startWorker(
 		groupId: definition.groupId ?? `pacer-${definition.name}`,
 		topics: [...definition.topics],
 		handler: definition.handler,
+		batchHandler: definition.batchHandler,
+		maxBatchSize: definition.maxBatchSize,
 		logger,
 		metrics,
 		maxAttempts: definition.maxAttempts,

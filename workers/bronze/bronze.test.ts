@@ -17,6 +17,7 @@ import { createDv360Source } from "../connector/sources/dv360/index.ts";
 import { createMetaSource } from "../connector/sources/meta/index.ts";
 import { createSheetsSource } from "../connector/sources/sheets/index.ts";
 import { createTtdSource } from "../connector/sources/ttd/index.ts";
+import type { LedgerRow } from "./ledger.ts";
 import { type BronzeFixture, boot, rawCounts } from "./test-fixture.ts";
 
 // The one stretch where a line item of every DSP is in flight in this small world.
@@ -102,7 +103,8 @@ describe("bronze worker", () => {
 		});
 		expect(Number(versions?.n)).toBe(1);
 
-		// One ledger row per page, every one reconciled; one cleaned event per page that wrote rows.
+		// One ledger row per page, every one reconciled; every page that wrote rows is in exactly one
+		// cleaned event (pages handled together share one event per org, source and stream).
 		const ledger = await fx.ledgerRows();
 		expect(ledger).toHaveLength(new Set(envelopes.map((e) => e.request_id)).size);
 		// The simulators send nothing bronze rejects.
@@ -113,15 +115,33 @@ describe("bronze worker", () => {
 			expect(JSON.parse(row.checks ?? "{}")).toMatchObject({ rows_checked: row.rows_in });
 		}
 		const cleaned = await fx.cleaned();
-		const dvDelivery = envelopes.filter((e) => e.source === "dv360" && e.stream === "delivery");
-		const event = cleaned.find((c) => c.request_ids[0] === dvDelivery[0]?.request_id);
-		expect(event).toMatchObject({
-			table: "bronze.raw_records",
-			org_id: "acme",
-			dates: [...new Set(world.deliveryFor("acme", "dv360", WINDOW).map((r) => r.date))].sort(),
-			row_counts: { in: counts["dv360/delivery"], written: counts["dv360/delivery"], quarantined: 0 },
-		});
-		expect(cleaned).toHaveLength(ledger.filter((r) => r.rows_written > 0).length);
+		const announced = cleaned.flatMap((c) => c.request_ids).sort();
+		expect(announced).toEqual(
+			ledger
+				.filter((r) => r.rows_written > 0)
+				.map((r) => r.request_id)
+				.sort(),
+		);
+		const byRequest = new Map(ledger.map((r) => [r.request_id, r]));
+		for (const event of cleaned) {
+			const members = event.request_ids.map((id) => byRequest.get(id) as LedgerRow);
+			expect(event.row_counts).toEqual({
+				in: members.reduce((n, r) => n + r.rows_in, 0),
+				written: members.reduce((n, r) => n + r.rows_written, 0),
+				quarantined: members.reduce((n, r) => n + r.rows_quarantined, 0),
+			});
+			expect(event.dates).toEqual([...new Set(members.flatMap((r) => JSON.parse(r.dates) as string[]))].sort());
+			expect(new Set(members.map((r) => `${r.org_id}/${r.source}/${r.stream}`)).size).toBe(1);
+		}
+		const dvDelivery = new Set(
+			envelopes.filter((e) => e.source === "dv360" && e.stream === "delivery").map((e) => e.request_id),
+		);
+		const dvEvents = cleaned.filter((c) => c.request_ids.some((id) => dvDelivery.has(id)));
+		expect(dvEvents.every((e) => e.table === "bronze.raw_records" && e.org_id === "acme")).toBe(true);
+		expect([...new Set(dvEvents.flatMap((e) => e.dates))].sort()).toEqual(
+			[...new Set(world.deliveryFor("acme", "dv360", WINDOW).map((r) => r.date))].sort(),
+		);
+		expect(dvEvents.reduce((n, e) => n + (e.row_counts.written ?? 0), 0)).toBe(counts["dv360/delivery"] as number);
 	});
 
 	test("the same page delivered again, and after a bus restart, is stored once", async () => {
@@ -213,18 +233,90 @@ describe("bronze worker", () => {
 		for (const step of ["lake-committed", "ledger-completed"] as const) {
 			const page = rawEnvelope("meta", "delivery", JSON.stringify({ data: [meta("2026-06-02"), meta("2026-06-03")] }));
 			const handle = fx.handler({ crashAt: step, requestId: page.request_id });
-			await expect(handle(page)).rejects.toThrow(`crash at ${step}`);
-			await handle(page); // the redelivery
-			const [stored] = await fx.lake.tables.raw.query<{ n: bigint }>({
-				select: "count(*) AS n",
-				where: `request_id = '${page.request_id}'`,
-			});
-			expect(Number(stored?.n)).toBe(2);
-			const events = (await fx.cleaned()).filter((c) => c.request_ids[0] === page.request_id);
+			await expect(handle.handleOne(page)).rejects.toThrow(`crash at ${step}`);
+			await handle.handleOne(page); // the redelivery
+			expect(await storedRows(page.request_id)).toBe(2);
+			const events = (await fx.cleaned()).filter((c) => c.request_ids.includes(page.request_id));
 			expect(events.map((e) => e.row_counts)).toEqual([{ in: 2, written: 2, quarantined: 0 }]);
 		}
 	});
+
+	test("pages handled together: one commit per table; a crash mid-batch leaves them for the one-page path, which neither doubles nor loses them", async () => {
+		const good = rawEnvelope("meta", "delivery", JSON.stringify({ data: [meta("2026-06-02"), meta("2026-06-04")] }));
+		const mixed = rawEnvelope("meta", "delivery", JSON.stringify({ data: [meta("2026-06-03"), meta("2026-05-01")] }));
+		const broken = rawEnvelope("meta", "delivery", "not json");
+		const snapshots = (await fx.lake.tables.raw.history()).length;
+		const handle = fx.handler({ crashAt: "lake-committed", requestId: mixed.request_id });
+		await expect(handle.handleMany([good, mixed, broken])).rejects.toThrow("crash at lake-committed");
+		// Both tables were committed once for the two good pages; none of the three is complete.
+		expect((await fx.lake.tables.raw.history()).length).toBe(snapshots + 1);
+		expect(await storedRows(good.request_id)).toBe(2);
+
+		// The redelivered batch: every page is pending now, so all go back for one-page handling.
+		const left = await handle.handleMany([good, mixed, broken, good]);
+		expect(left.map((e) => e.request_id).sort()).toEqual([good, mixed, broken, good].map((e) => e.request_id).sort());
+		await handle.handleOne(good);
+		await handle.handleOne(mixed);
+		await expect(handle.handleOne(broken)).rejects.toThrow("page quarantined");
+		await handle.handleOne(good);
+		expect((await fx.lake.tables.raw.history()).length).toBe(snapshots + 1);
+		expect(await storedRows(good.request_id)).toBe(2);
+		expect(await storedRows(mixed.request_id)).toBe(1);
+		const quarantined = await fx.lake.tables.quarantine.query<{ request_id: string; record_index: number }>({
+			select: "request_id, record_index",
+			where: `request_id IN ('${mixed.request_id}', '${broken.request_id}')`,
+			tail: "ORDER BY record_index",
+		});
+		expect(quarantined).toEqual([
+			{ request_id: broken.request_id, record_index: -1 },
+			{ request_id: mixed.request_id, record_index: 1 },
+		]);
+		const rows = new Map((await fx.ledgerRows()).map((r) => [r.request_id, r]));
+		expect(rows.get(good.request_id)).toMatchObject({
+			state: "ingested",
+			rows_in: 2,
+			rows_written: 2,
+			rows_quarantined: 0,
+		});
+		expect(rows.get(mixed.request_id)).toMatchObject({
+			state: "ingested",
+			rows_in: 2,
+			rows_written: 1,
+			rows_quarantined: 1,
+		});
+		expect(rows.get(broken.request_id)).toMatchObject({ state: "page_quarantined" });
+		const events = (await fx.cleaned()).filter((c) =>
+			c.request_ids.some((id) => id === good.request_id || id === mixed.request_id),
+		);
+		expect(events.flatMap((e) => e.request_ids).sort()).toEqual([good.request_id, mixed.request_id].sort());
+	});
+
+	test("fresh pages in one batch share one transform, one commit per table and one event", async () => {
+		const a = rawEnvelope("meta", "delivery", JSON.stringify({ data: [meta("2026-06-05")] }));
+		const b = rawEnvelope("meta", "delivery", JSON.stringify({ data: [meta("2026-06-06"), meta("2026-04-01")] }));
+		const raw = (await fx.lake.tables.raw.history()).length;
+		const quarantine = (await fx.lake.tables.quarantine.history()).length;
+		const handle = fx.handler({ crashAt: "lake-committed", requestId: "none" });
+		expect(await handle.handleMany([a, b])).toEqual([]);
+		expect((await fx.lake.tables.raw.history()).length).toBe(raw + 1);
+		expect((await fx.lake.tables.quarantine.history()).length).toBe(quarantine + 1);
+		const events = (await fx.cleaned()).filter((c) => c.request_ids.includes(a.request_id));
+		expect(events).toHaveLength(1);
+		expect(events[0]).toMatchObject({
+			request_ids: [a.request_id, b.request_id],
+			dates: ["2026-06-05", "2026-06-06"],
+			row_counts: { in: 3, written: 2, quarantined: 1 },
+		});
+	});
 });
+
+async function storedRows(requestId: string): Promise<number> {
+	const [stored] = await fx.lake.tables.raw.query<{ n: bigint }>({
+		select: "count(*) AS n",
+		where: `request_id = '${requestId}'`,
+	});
+	return Number(stored?.n);
+}
 
 function meta(date: string) {
 	return { date_start: date, date_stop: date, account_id: "303", adset_id: "11", impressions: "5", spend: "1.23" };

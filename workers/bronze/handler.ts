@@ -1,7 +1,9 @@
 /**
  * Stage 2: one `connector.data.raw` page into the bronze lake tables.
  *
- * Each page is stored once, however often it is delivered:
+ * Pages are handled many at a time (one transform, one commit per table for
+ * a whole bus batch); a page seen before, or one that cannot be split, is
+ * handled alone. Each page is stored once, however often it is delivered:
  *   1. the ledger row for its request_id: done → nothing to do (publish if that step was lost);
  *   2. claim it as pending, read and split the page, run the bronze SQL;
  *   3. append valid rows to bronze.raw_records and failed ones to bronze.quarantine;
@@ -23,7 +25,7 @@ import { readRawBody } from "./body.ts";
 import { alreadyHolds, currentSnapshotId, dayIn } from "./lake-io.ts";
 import type { BronzeLedger, LedgerRow } from "./ledger.ts";
 import { splitPage } from "./split/index.ts";
-import { type BronzeTransform, QUARANTINE, RAW, runBronzeTransform } from "./transform.ts";
+import { type BronzeTransform, QUARANTINE, RAW, runBronzeTransform, type TransformResult } from "./transform.ts";
 
 /** The whole page failed (not JSON, no list, unexpected header, checksum): quarantined, then dead-lettered. */
 export class PageQuarantinedError extends ValidationError {}
@@ -44,13 +46,24 @@ export interface BronzeHandlerDeps {
 	tempDir: string;
 	/** Clock for ingested_at; default the system clock. */
 	now?: () => Date;
+	/** Records per transform and lake commit when pages are handled together; default 200,000. */
+	maxBatchRecords?: number;
 	/** Test hook: throw here to simulate a crash at that point. */
 	onStep?: (step: BronzeStep, requestId: string) => void | Promise<void>;
 }
 
-/** Processes one raw page; throws PageQuarantinedError for a page that cannot be split. */
-export function createBronzeHandler(deps: BronzeHandlerDeps): (envelope: RawDataEnvelope) => Promise<void> {
+export interface BronzeHandler {
+	/** Processes one raw page; throws PageQuarantinedError for a page that cannot be split. */
+	handleOne(envelope: RawDataEnvelope): Promise<void>;
+	/** Processes fresh pages together; returns those left for handleOne. */
+	handleMany(envelopes: readonly RawDataEnvelope[]): Promise<RawDataEnvelope[]>;
+}
+
+type SplitPage = { envelope: RawDataEnvelope; split: { records: readonly string[]; account?: string | null } };
+
+export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 	const now = deps.now ?? (() => new Date());
+	const maxBatchRecords = deps.maxBatchRecords ?? 200_000;
 	const { ledger, tables } = deps;
 
 	async function finish(envelope: RawDataEnvelope, row: LedgerRow): Promise<void> {
@@ -71,7 +84,7 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): (envelope: RawData
 			now,
 		);
 		await publishEnvelopes(deps.bus, BRONZE_DATA_CLEANED, [cleaned]);
-		await ledger.markPublished(row.request_id, now());
+		await ledger.markPublished([row.request_id], now());
 	}
 
 	/** Appends unless a previous attempt (pending row) already committed this request to the table. */
@@ -118,7 +131,108 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): (envelope: RawData
 		throw new PageQuarantinedError(`page quarantined: ${reason}`);
 	}
 
-	return async (envelope) => {
+	/**
+	 * Runs the bronze models once over `pages`, appends all their valid rows in
+	 * one commit and their failures in another, then completes their ledger
+	 * rows and publishes. `recovering` (one page only) skips a table that
+	 * already holds the page from an attempt that died before its ledger update.
+	 */
+	async function ingest(pages: readonly SplitPage[], recovering: boolean): Promise<void> {
+		const ingestedAt = now();
+		const landed = await Promise.all(
+			pages.map(async ({ envelope, split }) => {
+				const fetchedAt = new Date(envelope.produced_at);
+				return {
+					orgId: envelope.org_id,
+					source: envelope.source,
+					stream: envelope.stream,
+					connectionId: envelope.connection_id,
+					requestId: envelope.request_id,
+					page: envelope.page ?? null,
+					windowFrom: envelope.window.from,
+					windowTo: envelope.window.to,
+					fetchedAt: fetchedAt.toISOString(),
+					fetchDate: dayIn(fetchedAt, await deps.timezoneFor(envelope)),
+					pageAccount: split.account ?? null,
+					ingestedAt: ingestedAt.toISOString(),
+					records: split.records,
+				};
+			}),
+		);
+		const results = await runBronzeTransform(deps.engine, deps.transform, landed, deps.tempDir);
+		const total = (key: "rowsWritten" | "rowsQuarantined") => [...results.values()].reduce((sum, r) => sum + r[key], 0);
+		const first = pages[0]?.envelope;
+		if (!first) return;
+		const version = deps.transform.version.replace(/'/g, "''");
+		const snapshotId =
+			total("rowsWritten") > 0
+				? await append(tables.raw, `SELECT *, '${version}' AS transform_version FROM ${RAW}`, first, recovering)
+				: null;
+		if (total("rowsQuarantined") > 0) await append(tables.quarantine, `SELECT * FROM ${QUARANTINE}`, first, recovering);
+		for (const { envelope } of pages) await deps.onStep?.("lake-committed", envelope.request_id);
+
+		await ledger.completeMany(
+			pages.map(({ envelope }) => {
+				const result = results.get(envelope.request_id) as TransformResult;
+				return {
+					requestId: envelope.request_id,
+					outcome: {
+						state: "ingested",
+						snapshotId: result.rowsWritten > 0 ? snapshotId : null,
+						rowsIn: result.rowsIn,
+						rowsWritten: result.rowsWritten,
+						rowsQuarantined: result.rowsQuarantined,
+						dates: result.dates,
+						checks: result.checks,
+						reason: null,
+						transformVersion: deps.transform.version,
+						ingestedAt,
+					},
+				};
+			}),
+		);
+		for (const { envelope } of pages) await deps.onStep?.("ledger-completed", envelope.request_id);
+
+		// One event per org, source and stream of the batch: silver needs the org and the dates.
+		const groups = new Map<string, { envelope: RawDataEnvelope; results: [string, TransformResult][] }>();
+		for (const { envelope } of pages) {
+			const result = results.get(envelope.request_id) as TransformResult;
+			if (result.rowsWritten === 0 || snapshotId === null) continue;
+			const key = `${envelope.org_id}\u0000${envelope.source}\u0000${envelope.stream}`;
+			const group = groups.get(key) ?? { envelope, results: [] };
+			group.results.push([envelope.request_id, result]);
+			groups.set(key, group);
+		}
+		const events = [...groups.values()].map(({ envelope, results: members }) =>
+			createEnvelope(
+				BRONZE_DATA_CLEANED,
+				{
+					org_id: envelope.org_id,
+					source: envelope.source,
+					trace_id: envelope.trace_id,
+					table: RAW,
+					snapshot_id: snapshotId as string,
+					dates: [...new Set(members.flatMap(([, r]) => r.dates))].sort(),
+					row_counts: {
+						in: members.reduce((n, [, r]) => n + r.rowsIn, 0),
+						written: members.reduce((n, [, r]) => n + r.rowsWritten, 0),
+						quarantined: members.reduce((n, [, r]) => n + r.rowsQuarantined, 0),
+					},
+					request_ids: members.map(([id]) => id),
+				},
+				now,
+			),
+		);
+		if (events.length > 0) {
+			await publishEnvelopes(deps.bus, BRONZE_DATA_CLEANED, events);
+			await ledger.markPublished(
+				events.flatMap((e) => e.request_ids),
+				now(),
+			);
+		}
+	}
+
+	async function handleOne(envelope: RawDataEnvelope): Promise<void> {
 		const existing = await ledger.begin({
 			requestId: envelope.request_id,
 			orgId: envelope.org_id,
@@ -133,52 +247,63 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): (envelope: RawData
 		if (!body.ok) return quarantinePage(envelope, body.reason, body.raw, recovering);
 		const split = splitPage(envelope.source, envelope.stream, body.text);
 		if (!split.ok) return quarantinePage(envelope, split.reason, body.text, recovering);
-
-		const ingestedAt = now();
-		const fetchedAt = new Date(envelope.produced_at);
-		const result = await runBronzeTransform(
-			deps.engine,
-			deps.transform,
-			{
-				orgId: envelope.org_id,
-				source: envelope.source,
-				stream: envelope.stream,
-				connectionId: envelope.connection_id,
-				requestId: envelope.request_id,
-				page: envelope.page ?? null,
-				windowFrom: envelope.window.from,
-				windowTo: envelope.window.to,
-				fetchedAt: fetchedAt.toISOString(),
-				fetchDate: dayIn(fetchedAt, await deps.timezoneFor(envelope)),
-				pageAccount: split.account ?? null,
-				ingestedAt: ingestedAt.toISOString(),
-				records: split.records,
-			},
-			deps.tempDir,
-		);
-		const version = deps.transform.version.replace(/'/g, "''");
-		const snapshotId =
-			result.rowsWritten > 0
-				? await append(tables.raw, `SELECT *, '${version}' AS transform_version FROM ${RAW}`, envelope, recovering)
-				: null;
-		if (result.rowsQuarantined > 0)
-			await append(tables.quarantine, `SELECT * FROM ${QUARANTINE}`, envelope, recovering);
-		await deps.onStep?.("lake-committed", envelope.request_id);
-
-		await ledger.complete(envelope.request_id, {
-			state: "ingested",
-			snapshotId,
-			rowsIn: result.rowsIn,
-			rowsWritten: result.rowsWritten,
-			rowsQuarantined: result.rowsQuarantined,
-			dates: result.dates,
-			checks: result.checks,
-			reason: null,
-			transformVersion: deps.transform.version,
-			ingestedAt,
-		});
-		await deps.onStep?.("ledger-completed", envelope.request_id);
+		await ingest([{ envelope, split }], recovering);
+		// A page that wrote no rows has no event; one whose publish was lost is finished here.
 		const row = await ledger.get(envelope.request_id);
 		if (row) await finish(envelope, row);
-	};
+	}
+
+	/**
+	 * Many fresh pages at once, up to `maxBatchRecords` records per transform
+	 * and lake commit. Pages seen before (done, or pending after a crash), pages
+	 * that cannot be read or split, and repeats within the batch are returned
+	 * for handleOne, which knows how to finish, recover or quarantine them.
+	 */
+	async function handleMany(envelopes: readonly RawDataEnvelope[]): Promise<RawDataEnvelope[]> {
+		const left: RawDataEnvelope[] = [];
+		const unique: RawDataEnvelope[] = [];
+		const seen = new Set<string>();
+		for (const envelope of envelopes) {
+			if (seen.has(envelope.request_id)) left.push(envelope);
+			else {
+				seen.add(envelope.request_id);
+				unique.push(envelope);
+			}
+		}
+		const claimed = await ledger.beginMany(
+			unique.map((e) => ({
+				requestId: e.request_id,
+				orgId: e.org_id,
+				source: e.source,
+				stream: e.stream,
+				startedAt: now(),
+			})),
+		);
+		let chunk: SplitPage[] = [];
+		let records = 0;
+		const flush = async () => {
+			if (chunk.length > 0) await ingest(chunk, false);
+			chunk = [];
+			records = 0;
+		};
+		for (const envelope of unique) {
+			if (!claimed.has(envelope.request_id)) {
+				left.push(envelope);
+				continue;
+			}
+			const body = await readRawBody(envelope, deps.store);
+			const split = body.ok ? splitPage(envelope.source, envelope.stream, body.text) : null;
+			if (!split?.ok) {
+				left.push(envelope); // claimed and pending: handleOne quarantines it as a recovering page
+				continue;
+			}
+			if (records > 0 && records + split.records.length > maxBatchRecords) await flush();
+			chunk.push({ envelope, split });
+			records += split.records.length;
+		}
+		await flush();
+		return left;
+	}
+
+	return { handleOne, handleMany };
 }

@@ -1,9 +1,15 @@
 import { CONNECTOR_DATA_RAW } from "../../lib/bus/topics.ts";
-import { envelopeHandler } from "../../lib/runtime/envelope-io.ts";
+import { envelopeBatchHandler, envelopeHandler } from "../../lib/runtime/envelope-io.ts";
 import type { WorkerDefinition } from "../../lib/runtime/worker.ts";
 import { type BronzeHandlerDeps, createBronzeHandler } from "./handler.ts";
 
-export { type BronzeHandlerDeps, type BronzeStep, createBronzeHandler, PageQuarantinedError } from "./handler.ts";
+export {
+	type BronzeHandler,
+	type BronzeHandlerDeps,
+	type BronzeStep,
+	createBronzeHandler,
+	PageQuarantinedError,
+} from "./handler.ts";
 export { type BronzeLedger, createBronzeLedger, type LedgerRow } from "./ledger.ts";
 export { splitPage } from "./split/index.ts";
 export { openBronzeTables } from "./tables.ts";
@@ -16,6 +22,7 @@ export function bronzeWorker(deps: BronzeHandlerDeps): WorkerDefinition {
 	return {
 		name: "bronze",
 		topics: [CONNECTOR_DATA_RAW],
-		handler: envelopeHandler(CONNECTOR_DATA_RAW, (envelope) => handle(envelope)),
+		handler: envelopeHandler(CONNECTOR_DATA_RAW, (envelope) => handle.handleOne(envelope)),
+		batchHandler: envelopeBatchHandler(CONNECTOR_DATA_RAW, (envelopes) => handle.handleMany(envelopes)),
 	};
 }

@@ -17,7 +17,7 @@ import type { Bus, Subscription } from "../../lib/bus/port.ts";
 import { createDatabase, migrateToLatest } from "../../lib/db/index.ts";
 import type { BronzeTables } from "../../lib/db/migrations/0003-bronze.ts";
 import type { Database } from "../../lib/db/port.ts";
-import { parseEnvelope, type RawDataEnvelope, type TableChangedEnvelope } from "../../lib/envelope/index.ts";
+import { parseEnvelope, type TableChangedEnvelope } from "../../lib/envelope/index.ts";
 import type { LakeTable } from "../../lib/lake/index.ts";
 import type { ObjectStore } from "../../lib/objectstore/port.ts";
 import { createLogger } from "../../lib/runtime/logger.ts";
@@ -25,7 +25,7 @@ import { type RunningWorker, startWorker } from "../../lib/runtime/worker.ts";
 import { openTestLake, type TestLake } from "../../test/support/lake.ts";
 import { waitFor } from "../../test/support/namespace.ts";
 import { SQL_ROOT } from "./boot.ts";
-import { type BronzeHandlerDeps, type BronzeStep, createBronzeHandler } from "./handler.ts";
+import { type BronzeHandler, type BronzeHandlerDeps, type BronzeStep, createBronzeHandler } from "./handler.ts";
 import { bronzeWorker } from "./index.ts";
 import { createBronzeLedger, type LedgerRow } from "./ledger.ts";
 import { openBronzeTables } from "./tables.ts";
@@ -42,7 +42,7 @@ export interface BronzeFixture {
 	deadLetters(): Promise<{ request_id: string; reason: string }[]>;
 	ledgerRows(): Promise<LedgerRow[]>;
 	/** The handler with the worker's dependencies, throwing once at `crashAt` for `requestId`. */
-	handler(crash: { crashAt: BronzeStep; requestId: string }): (envelope: RawDataEnvelope) => Promise<void>;
+	handler(crash: { crashAt: BronzeStep; requestId: string }): BronzeHandler;
 	close(): Promise<void>;
 }
 

@@ -34,7 +34,7 @@ export function loadBronzeTransform(sqlRoot: string): BronzeTransform {
 }
 
 /** One page's records with the envelope fields, as staged in `bronze.landed_records`. */
-export interface LandedBatch {
+export interface LandedPage {
 	orgId: string;
 	source: string;
 	stream: string;
@@ -53,7 +53,7 @@ export interface LandedBatch {
 	records: readonly string[];
 }
 
-/** Check results of one batch: rows checked and rows failing each check (a row may fail several). */
+/** Check results of one page: rows checked and rows failing each check (a row may fail several). */
 export interface BatchChecks extends Record<string, number> {
 	rows_checked: number;
 	structure_failed: number;
@@ -62,6 +62,7 @@ export interface BatchChecks extends Record<string, number> {
 	freshness_failed: number;
 }
 
+/** What the bronze models made of one page. */
 export interface TransformResult {
 	rowsIn: number;
 	rowsWritten: number;
@@ -74,74 +75,134 @@ export interface TransformResult {
 const literal = (value: string | number | null) =>
 	value === null ? "NULL" : typeof value === "number" ? String(value) : `'${value.replace(/'/g, "''")}'`;
 
-async function stage(engine: TransformEngine, batch: LandedBatch, tempDir: string): Promise<void> {
+const PAGE_COLUMNS = [
+	["org_id", "VARCHAR"],
+	["source", "VARCHAR"],
+	["stream", "VARCHAR"],
+	["connection_id", "VARCHAR"],
+	["request_id", "VARCHAR"],
+	["page", "INTEGER"],
+	["window_from", "DATE"],
+	["window_to", "DATE"],
+	["fetched_at", "TIMESTAMPTZ"],
+	["fetch_date", "DATE"],
+	["page_account", "VARCHAR"],
+	["ingested_at", "TIMESTAMPTZ"],
+] as const;
+
+const pageValues = (p: LandedPage): (string | number | null)[] => [
+	p.orgId,
+	p.source,
+	p.stream,
+	p.connectionId,
+	p.requestId,
+	p.page,
+	p.windowFrom,
+	p.windowTo,
+	p.fetchedAt,
+	p.fetchDate,
+	p.pageAccount,
+	p.ingestedAt,
+];
+
+async function stage(engine: TransformEngine, pages: readonly LandedPage[], tempDir: string): Promise<void> {
 	await mkdir(tempDir, { recursive: true });
 	const file = join(tempDir, `landed-${randomUUID()}.ndjson`);
 	// Records travel as JSON strings so DuckDB keeps their text exactly; the file path avoids one
-	// INSERT per record (pages run to thousands of rows).
-	await writeFile(file, batch.records.map((record, i) => JSON.stringify({ i, r: record })).join("\n"));
+	// INSERT per record (pages run to thousands of rows, batches to hundreds of thousands).
+	const lines: string[] = [];
+	pages.forEach((page, p) => {
+		page.records.forEach((record, i) => {
+			lines.push(`{"p":${p},"i":${i},"r":${JSON.stringify(record)}}`);
+		});
+	});
+	await writeFile(file, lines.join("\n"));
 	try {
-		const constants = [
-			`${literal(batch.orgId)}::VARCHAR AS org_id`,
-			`${literal(batch.source)}::VARCHAR AS source`,
-			`${literal(batch.stream)}::VARCHAR AS stream`,
-			`${literal(batch.connectionId)}::VARCHAR AS connection_id`,
-			`${literal(batch.requestId)}::VARCHAR AS request_id`,
-			`${literal(batch.page)}::INTEGER AS page`,
-			`${literal(batch.windowFrom)}::DATE AS window_from`,
-			`${literal(batch.windowTo)}::DATE AS window_to`,
-			`${literal(batch.fetchedAt)}::TIMESTAMPTZ AS fetched_at`,
-			`${literal(batch.fetchDate)}::DATE AS fetch_date`,
-			`${literal(batch.pageAccount)}::VARCHAR AS page_account`,
-		].join(", ");
+		const rows = pages
+			.map(
+				(page, p) =>
+					`(${p}, ${pageValues(page)
+						.map((v, i) => `${literal(v)}::${PAGE_COLUMNS[i]?.[1]}`)
+						.join(", ")})`,
+			)
+			.join(",\n");
 		const from =
-			batch.records.length === 0
-				? "(SELECT NULL::INTEGER AS i, NULL::VARCHAR AS r) WHERE false"
-				: `read_json(${literal(file)}, format = 'newline_delimited', columns = {i: 'INTEGER', r: 'VARCHAR'})`;
+			lines.length === 0
+				? "(SELECT NULL::INTEGER AS p, NULL::INTEGER AS i, NULL::VARCHAR AS r) WHERE false"
+				: `read_json(${literal(file)}, format = 'newline_delimited', columns = {p: 'INTEGER', i: 'INTEGER', r: 'VARCHAR'})`;
+		const columns = PAGE_COLUMNS.map(([name]) => `pg.${name}`);
 		await engine.run("CREATE SCHEMA IF NOT EXISTS bronze");
 		await engine.run(
-			`CREATE OR REPLACE TABLE ${LANDED} AS SELECT ${constants}, i AS record_index, r AS record, ${literal(batch.ingestedAt)}::TIMESTAMPTZ AS ingested_at FROM ${from}`,
+			`CREATE OR REPLACE TABLE ${LANDED} AS
+			WITH pg(p, ${PAGE_COLUMNS.map(([name]) => name).join(", ")}) AS (VALUES ${rows || `(NULL${", NULL".repeat(PAGE_COLUMNS.length)})`})
+			SELECT ${columns.slice(0, -1).join(", ")}, rec.i AS record_index, rec.r AS record, pg.ingested_at
+			FROM ${from} AS rec JOIN pg USING (p)`,
 		);
 	} finally {
 		await rm(file, { force: true });
 	}
 }
 
-/** Stages the batch and runs the bronze models; the outputs stay in the engine for the lake writes. */
+/**
+ * Stages the pages and runs the bronze models once over all of them; the
+ * outputs stay in the engine for the lake writes. Returns each page's result
+ * by request id (a batch holds each request once).
+ */
 export async function runBronzeTransform(
 	engine: TransformEngine,
 	transform: BronzeTransform,
-	batch: LandedBatch,
+	pages: readonly LandedPage[],
 	tempDir: string,
-): Promise<TransformResult> {
-	await stage(engine, batch, tempDir);
+): Promise<Map<string, TransformResult>> {
+	if (new Set(pages.map((p) => p.requestId)).size !== pages.length) {
+		throw new ValidationError("a bronze batch must hold each request once");
+	}
+	await stage(engine, pages, tempDir);
 	const sql = duckdbSqlEngine(engine);
 	for (const model of transform.models) await sql.materialise(model.name, model.body);
-	const [counts] = await engine.all<Record<string, bigint | number>>(
-		`SELECT count(*) AS rows_checked,
-			count(*) FILTER (WHERE NOT is_structure_ok) AS structure_failed,
-			count(*) FILTER (WHERE NOT is_complete) AS required_fields_failed,
-			count(*) FILTER (WHERE NOT is_valid_date) AS date_failed,
-			count(*) FILTER (WHERE NOT is_fresh) AS freshness_failed
-		FROM ${CHECKED}`,
+	const per = await engine.all<Record<string, bigint | number | string | null>>(
+		`WITH checks AS (
+			SELECT request_id, count(*) AS rows_checked,
+				count(*) FILTER (WHERE NOT is_structure_ok) AS structure_failed,
+				count(*) FILTER (WHERE NOT is_complete) AS required_fields_failed,
+				count(*) FILTER (WHERE NOT is_valid_date) AS date_failed,
+				count(*) FILTER (WHERE NOT is_fresh) AS freshness_failed
+			FROM ${CHECKED} GROUP BY ALL
+		), written AS (
+			SELECT request_id, count(*) AS written, string_agg(DISTINCT report_date::VARCHAR, ',' ORDER BY report_date::VARCHAR) AS dates
+			FROM ${RAW} GROUP BY ALL
+		), quarantined AS (
+			SELECT request_id, count(*) AS quarantined FROM ${QUARANTINE} GROUP BY ALL
+		)
+		SELECT c.*, coalesce(w.written, 0) AS written, coalesce(q.quarantined, 0) AS quarantined, w.dates
+		FROM checks AS c LEFT JOIN written AS w USING (request_id) LEFT JOIN quarantined AS q USING (request_id)`,
 	);
-	const [written] = await engine.all<{ n: bigint }>(`SELECT count(*) AS n FROM ${RAW}`);
-	const [quarantined] = await engine.all<{ n: bigint }>(`SELECT count(*) AS n FROM ${QUARANTINE}`);
-	const dates = await engine.all<{ d: string }>(`SELECT DISTINCT report_date::VARCHAR AS d FROM ${RAW} ORDER BY 1`);
-	const checks = Object.fromEntries(Object.entries(counts ?? {}).map(([k, v]) => [k, Number(v)])) as BatchChecks;
-	const result = {
-		rowsIn: batch.records.length,
-		rowsWritten: Number(written?.n ?? 0),
-		rowsQuarantined: Number(quarantined?.n ?? 0),
-		dates: dates.map((d) => d.d),
-		checks,
-	};
-	// Every landed record leaves bronze by exactly one door; anything else is a broken model.
-	if (result.rowsIn !== result.rowsWritten + result.rowsQuarantined || checks.rows_checked !== result.rowsIn) {
-		throw new ValidationError(
-			`bronze models lost or duplicated records of ${batch.requestId}: in ${result.rowsIn}, written ${result.rowsWritten}, quarantined ${result.rowsQuarantined}`,
-			{ context: { request_id: batch.requestId, model: RAW } },
-		);
+	const byRequest = new Map(per.map((row) => [String(row.request_id), row]));
+	const results = new Map<string, TransformResult>();
+	for (const page of pages) {
+		const row = byRequest.get(page.requestId);
+		const checks: BatchChecks = {
+			rows_checked: Number(row?.rows_checked ?? 0),
+			structure_failed: Number(row?.structure_failed ?? 0),
+			required_fields_failed: Number(row?.required_fields_failed ?? 0),
+			date_failed: Number(row?.date_failed ?? 0),
+			freshness_failed: Number(row?.freshness_failed ?? 0),
+		};
+		const result: TransformResult = {
+			rowsIn: page.records.length,
+			rowsWritten: Number(row?.written ?? 0),
+			rowsQuarantined: Number(row?.quarantined ?? 0),
+			dates: row?.dates ? String(row.dates).split(",") : [],
+			checks,
+		};
+		// Every landed record leaves bronze by exactly one door; anything else is a broken model.
+		if (result.rowsIn !== result.rowsWritten + result.rowsQuarantined || checks.rows_checked !== result.rowsIn) {
+			throw new ValidationError(
+				`bronze models lost or duplicated records of ${page.requestId}: in ${result.rowsIn}, written ${result.rowsWritten}, quarantined ${result.rowsQuarantined}`,
+				{ context: { request_id: page.requestId, model: RAW } },
+			);
+		}
+		results.set(page.requestId, result);
 	}
-	return result;
+	return results;
 }
