@@ -210,13 +210,10 @@ async function measure(dir: string, generated: Generated): Promise<void> {
 
 	// Stage 3: silver.
 	const silver = await openLake("silver");
-	const silverRunning = startWorker(
-		silverWorker({ lake: silver.lake, engine: silver.engine, bus, tempDir: join(dir, "silver-runs") }),
-		{
-			bus,
-			logger,
-		},
-	);
+	const silverRunning = startWorker(silverWorker({ lake: silver.lake, engine: silver.engine, bus }), {
+		bus,
+		logger,
+	});
 	started = performance.now();
 	await drain(bus, "pacer-silver", BRONZE_DATA_CLEANED);
 	const silverSeconds = (performance.now() - started) / 1000;
@@ -237,8 +234,19 @@ async function measure(dir: string, generated: Generated): Promise<void> {
 	await run.create("bronze.raw_records", `SELECT * FROM read_parquet([${files.join(", ")}])`);
 	const models = loadSilverProject().order.filter((m) => m.layer === "silver");
 	started = performance.now();
-	for (const model of models) await run.materialise(model);
+	const perModel: [string, number][] = [];
+	for (const model of models) {
+		const at = performance.now();
+		await run.materialise(model);
+		perModel.push([model.name, (performance.now() - at) / 1000]);
+	}
 	const ceilingSeconds = (performance.now() - started) / 1000;
+	console.error(
+		`  ceiling by model: ${perModel
+			.sort((a, b) => b[1] - a[1])
+			.map(([name, s]) => `${name} ${s.toFixed(2)} s`)
+			.join(", ")}`,
+	);
 	const [ceilingCount] = await ceiling.all<{ n: bigint }>(
 		`SELECT count(*) AS n FROM ${run.name("silver.delivery_daily")}`,
 	);
@@ -310,7 +318,7 @@ if (generateInto) {
 		try {
 			await measure(work, generated);
 		} finally {
-			rmSync(work, { recursive: true, force: true });
+			if (!Bun.argv.includes("--keep")) rmSync(work, { recursive: true, force: true });
 		}
 	} finally {
 		if (!Bun.argv.includes("--keep")) rmSync(dir, { recursive: true, force: true });

@@ -121,7 +121,7 @@ export async function planModel(options: PlanOptions): Promise<{ diff: RelationD
 	try {
 		const needed = new Set([...upstream.flatMap((m) => m.inputs), ...working.inputs]);
 		for (const input of external.filter((i) => needed.has(i)))
-			await stageFromLake(run, options.lake, input, options.filter ?? {}, options.tempDir);
+			await stageFromLake(run, options.lake, input, options.filter ?? {});
 		for (const model of upstream) await run.materialise(model);
 		const before: Record<string, unknown>[] = [];
 		if (options.committed !== null) {

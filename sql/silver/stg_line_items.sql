@@ -3,7 +3,7 @@
 -- inputs: bronze.raw_records
 -- grain: one row per bronze DV360 line_items, TTD ad_groups and Meta ad_sets record (every fetch, valid or not), with its typed columns and why it is rejected
 -- tests: not_null(org_id, report_date, source, stream, request_id, record_index), accepted_values(source: 'dv360', 'ttd', 'meta'), accepted_values(reject_reason: 'bad_record', 'missing_id')
--- version: 1
+-- version: 2
 -- description: DSP line item, ad group and ad set records typed per the column rules of silver.line_items; an intermediate that silver.line_items, silver.rejected_records and silver.quality read. Not written to the lake.
 
 -- Column rules: see silver.line_items. TTD campaigns records are read only for their flights (they are staged,
@@ -15,7 +15,11 @@
 WITH records AS (
     SELECT
         org_id, report_date, source, stream, request_id, record_index, fetched_at, ingested_at, record,
-        try_cast(record AS JSON) AS j
+        try_cast(record AS JSON) AS j,
+        -- A TTD ad group's flight, looked up in the day's TTD campaigns (a plain column keeps the join a hash join).
+        CASE WHEN source = 'ttd' AND stream = 'ad_groups'
+            THEN try_cast(record AS JSON) ->> '$.RTBAttributes.BudgetSettings.AdGroupFlights[0].CampaignFlightId'
+        END AS ttd_flight_id
     FROM bronze.raw_records
     WHERE (source, stream) IN (('dv360', 'line_items'), ('ttd', 'ad_groups'), ('meta', 'ad_sets'), ('ttd', 'campaigns'))
 ),
@@ -79,8 +83,7 @@ typed AS (
         END AS pacing_raw
     FROM records AS r
     LEFT JOIN ttd_flights AS f
-        ON r.source = 'ttd' AND f.org_id = r.org_id AND f.report_date = r.report_date
-        AND f.flight_id = (j ->> '$.RTBAttributes.BudgetSettings.AdGroupFlights[0].CampaignFlightId')
+        ON f.org_id = r.org_id AND f.report_date = r.report_date AND f.flight_id = r.ttd_flight_id
     WHERE r.stream <> 'campaigns'
 )
 SELECT
