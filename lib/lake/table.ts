@@ -78,6 +78,12 @@ export interface LakeTable {
 	addColumn(column: ColumnSpec): Promise<CommitSummary>;
 	widenColumn(name: string, type: PrimitiveType): Promise<CommitSummary>;
 	planScan(options?: ScanOptions): Promise<ScanPlan>;
+	/**
+	 * The planned files as a table expression of the lake's own DuckDB
+	 * (`read_parquet([...], schema = ...)`, typed as the table's current schema),
+	 * for a caller that runs its SQL on that engine and must not copy rows out.
+	 */
+	relation(options?: ScanOptions): Promise<string>;
 	/** Runs `SELECT select FROM <table> [WHERE ...] tail` in DuckDB over the planned files. */
 	query<T = Record<string, unknown>>(options?: ReadOptions): Promise<T[]>;
 	/** Snapshots, oldest first. */
@@ -175,9 +181,12 @@ export function createLakeTable(args: {
 		addColumn: (column) => schemaChange({ addColumn: column }),
 		widenColumn: (name, type) => schemaChange({ widenColumn: { name, type } }),
 		planScan: async (options = {}) => planScan(ctx.io, (await loadCurrent(ctx)).metadata, options),
-		async query<T>(options: ReadOptions = {}) {
+		async relation(options: ScanOptions = {}) {
 			const plan = await table.planScan(options);
-			const relation = await relationSql(access, plan.schema, plan.files);
+			return relationSql(access, plan.schema, plan.files);
+		},
+		async query<T>(options: ReadOptions = {}) {
+			const relation = await table.relation(options);
 			const where = options.where ? ` WHERE ${options.where}` : "";
 			return engine.all<T>(`SELECT ${options.select ?? "*"} FROM ${relation} AS t${where} ${options.tail ?? ""}`);
 		},

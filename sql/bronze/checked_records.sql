@@ -3,7 +3,7 @@
 -- inputs: bronze.landed_records
 -- grain: one row per record of one raw page (request_id, record_index), valid or not
 -- tests: unique(request_id, record_index), not_null(org_id, source, stream, request_id, record_index, record, ingest_date), expression((reason IS NULL) = (report_date IS NOT NULL AND is_structure_ok AND is_complete AND is_valid_date AND is_fresh))
--- version: 1
+-- version: 2
 -- description: The bronze checks of every landed record: structure, required ids, report date, freshness. An intermediate that bronze.raw_records (valid rows) and bronze.quarantine (the rest, with the reason) read; not written to the lake.
 
 -- Input: bronze.landed_records, written by the bronze worker: one row per record of a page, `record` the
@@ -37,48 +37,111 @@
 --                      (window_from..window_to) → date_out_of_range: <day> outside <window>. A day outside it
 --                      is a stale or future row the source should not have sent.
 WITH landed AS (
-    SELECT *, try_cast(record AS JSON) AS j, source || '/' || stream AS kind
+    SELECT
+        *,
+        source || '/' || stream AS kind,
+        json_valid(record) AS is_json,
+        CASE WHEN json_valid(record) THEN json_type(record) END AS json_kind
     FROM bronze.landed_records
+),
+parsed AS (
+    -- Each JSON object is parsed once, into the fields its source's checks read (absent → NULL): one struct
+    -- per source, because DuckDB field names ignore case (DV360 advertiserId, TTD AdvertiserId).
+    SELECT
+        *,
+        CASE WHEN source = 'dv360' AND json_kind = 'OBJECT' THEN json_transform(record, '{
+            "Date": "VARCHAR", "Advertiser ID": "VARCHAR", "Campaign ID": "VARCHAR", "Insertion Order ID": "VARCHAR",
+            "Line Item ID": "VARCHAR", "advertiserId": "VARCHAR", "campaignId": "VARCHAR",
+            "insertionOrderId": "VARCHAR", "lineItemId": "VARCHAR"
+        }') END AS dv,
+        CASE WHEN source = 'ttd' AND json_kind = 'OBJECT' THEN json_transform(record, '{
+            "Date": "VARCHAR", "Advertiser ID": "VARCHAR", "Campaign ID": "VARCHAR", "Ad Group ID": "VARCHAR",
+            "AdvertiserId": "VARCHAR", "CampaignId": "VARCHAR", "AdGroupId": "VARCHAR"
+        }') END AS ttd,
+        CASE WHEN source = 'meta' AND json_kind = 'OBJECT' THEN json_transform(record, '{
+            "date_start": "VARCHAR", "account_id": "VARCHAR", "id": "VARCHAR", "campaign_id": "VARCHAR"
+        }') END AS meta,
+        CASE WHEN source = 'sheets' AND json_kind = 'OBJECT' THEN json_transform(record, '{
+            "client_id": "VARCHAR", "booking_id": "VARCHAR", "date": "VARCHAR", "from_currency": "VARCHAR",
+            "to_currency": "VARCHAR"
+        }') END AS sh
+    FROM landed
 ),
 fields AS (
     SELECT
         *,
         kind IN ('dv360/delivery', 'ttd/delivery', 'meta/delivery') AS is_delivery,
         CASE kind
-            WHEN 'dv360/delivery' THEN j ->> 'Date'
-            WHEN 'ttd/delivery' THEN j ->> 'Date'
-            WHEN 'meta/delivery' THEN j ->> 'date_start'
+            WHEN 'dv360/delivery' THEN dv."Date"
+            WHEN 'ttd/delivery' THEN ttd."Date"
+            WHEN 'meta/delivery' THEN meta.date_start
         END AS date_text,
         trim(coalesce(CASE
-            WHEN kind IN ('dv360/delivery', 'ttd/delivery') THEN j ->> 'Advertiser ID'
-            WHEN source = 'dv360' THEN j ->> 'advertiserId'
-            WHEN source = 'ttd' THEN j ->> 'AdvertiserId'
-            WHEN source = 'meta' THEN j ->> 'account_id'
+            WHEN kind = 'dv360/delivery' THEN dv."Advertiser ID"
+            WHEN kind = 'ttd/delivery' THEN ttd."Advertiser ID"
+            WHEN source = 'dv360' THEN dv.advertiserId
+            WHEN source = 'ttd' THEN ttd.AdvertiserId
+            WHEN source = 'meta' THEN meta.account_id
             WHEN source = 'sheets' THEN page_account
         END, '')) AS account,
+        -- The required ids that are absent or blank, comma-separated ('' = none; NULL = no rules for the kind).
         CASE kind
-            WHEN 'dv360/delivery' THEN ['Advertiser ID', 'Campaign ID', 'Insertion Order ID', 'Line Item ID']
-            WHEN 'dv360/advertisers' THEN ['advertiserId']
-            WHEN 'dv360/campaigns' THEN ['advertiserId', 'campaignId']
-            WHEN 'dv360/insertion_orders' THEN ['advertiserId', 'campaignId', 'insertionOrderId']
-            WHEN 'dv360/line_items' THEN ['advertiserId', 'insertionOrderId', 'lineItemId']
-            WHEN 'ttd/delivery' THEN ['Advertiser ID', 'Campaign ID', 'Ad Group ID']
-            WHEN 'ttd/advertisers' THEN ['AdvertiserId']
-            WHEN 'ttd/campaigns' THEN ['AdvertiserId', 'CampaignId']
-            WHEN 'ttd/ad_groups' THEN ['AdvertiserId', 'CampaignId', 'AdGroupId']
-            WHEN 'meta/delivery' THEN ['account_id']
-            WHEN 'meta/campaigns' THEN ['id', 'account_id']
-            WHEN 'meta/ad_sets' THEN ['id', 'account_id', 'campaign_id']
-            WHEN 'sheets/clients' THEN ['client_id']
-            WHEN 'sheets/bookings' THEN ['booking_id', 'client_id']
-            WHEN 'sheets/exchange_rates' THEN ['date', 'from_currency', 'to_currency']
-        END AS id_fields
-    FROM landed
+            WHEN 'dv360/delivery' THEN concat_ws(', ',
+                CASE WHEN coalesce(trim(dv."Advertiser ID"), '') = '' THEN 'Advertiser ID' END,
+                CASE WHEN coalesce(trim(dv."Campaign ID"), '') = '' THEN 'Campaign ID' END,
+                CASE WHEN coalesce(trim(dv."Insertion Order ID"), '') = '' THEN 'Insertion Order ID' END,
+                CASE WHEN coalesce(trim(dv."Line Item ID"), '') = '' THEN 'Line Item ID' END)
+            WHEN 'dv360/advertisers' THEN concat_ws(', ',
+                CASE WHEN coalesce(trim(dv."advertiserId"), '') = '' THEN 'advertiserId' END)
+            WHEN 'dv360/campaigns' THEN concat_ws(', ',
+                CASE WHEN coalesce(trim(dv."advertiserId"), '') = '' THEN 'advertiserId' END,
+                CASE WHEN coalesce(trim(dv."campaignId"), '') = '' THEN 'campaignId' END)
+            WHEN 'dv360/insertion_orders' THEN concat_ws(', ',
+                CASE WHEN coalesce(trim(dv."advertiserId"), '') = '' THEN 'advertiserId' END,
+                CASE WHEN coalesce(trim(dv."campaignId"), '') = '' THEN 'campaignId' END,
+                CASE WHEN coalesce(trim(dv."insertionOrderId"), '') = '' THEN 'insertionOrderId' END)
+            WHEN 'dv360/line_items' THEN concat_ws(', ',
+                CASE WHEN coalesce(trim(dv."advertiserId"), '') = '' THEN 'advertiserId' END,
+                CASE WHEN coalesce(trim(dv."insertionOrderId"), '') = '' THEN 'insertionOrderId' END,
+                CASE WHEN coalesce(trim(dv."lineItemId"), '') = '' THEN 'lineItemId' END)
+            WHEN 'ttd/delivery' THEN concat_ws(', ',
+                CASE WHEN coalesce(trim(ttd."Advertiser ID"), '') = '' THEN 'Advertiser ID' END,
+                CASE WHEN coalesce(trim(ttd."Campaign ID"), '') = '' THEN 'Campaign ID' END,
+                CASE WHEN coalesce(trim(ttd."Ad Group ID"), '') = '' THEN 'Ad Group ID' END)
+            WHEN 'ttd/advertisers' THEN concat_ws(', ',
+                CASE WHEN coalesce(trim(ttd."AdvertiserId"), '') = '' THEN 'AdvertiserId' END)
+            WHEN 'ttd/campaigns' THEN concat_ws(', ',
+                CASE WHEN coalesce(trim(ttd."AdvertiserId"), '') = '' THEN 'AdvertiserId' END,
+                CASE WHEN coalesce(trim(ttd."CampaignId"), '') = '' THEN 'CampaignId' END)
+            WHEN 'ttd/ad_groups' THEN concat_ws(', ',
+                CASE WHEN coalesce(trim(ttd."AdvertiserId"), '') = '' THEN 'AdvertiserId' END,
+                CASE WHEN coalesce(trim(ttd."CampaignId"), '') = '' THEN 'CampaignId' END,
+                CASE WHEN coalesce(trim(ttd."AdGroupId"), '') = '' THEN 'AdGroupId' END)
+            WHEN 'meta/delivery' THEN concat_ws(', ',
+                CASE WHEN coalesce(trim(meta."account_id"), '') = '' THEN 'account_id' END)
+            WHEN 'meta/campaigns' THEN concat_ws(', ',
+                CASE WHEN coalesce(trim(meta."id"), '') = '' THEN 'id' END,
+                CASE WHEN coalesce(trim(meta."account_id"), '') = '' THEN 'account_id' END)
+            WHEN 'meta/ad_sets' THEN concat_ws(', ',
+                CASE WHEN coalesce(trim(meta."id"), '') = '' THEN 'id' END,
+                CASE WHEN coalesce(trim(meta."account_id"), '') = '' THEN 'account_id' END,
+                CASE WHEN coalesce(trim(meta."campaign_id"), '') = '' THEN 'campaign_id' END)
+            WHEN 'sheets/clients' THEN concat_ws(', ',
+                CASE WHEN coalesce(trim(sh."client_id"), '') = '' THEN 'client_id' END)
+            WHEN 'sheets/bookings' THEN concat_ws(', ',
+                CASE WHEN coalesce(trim(sh."booking_id"), '') = '' THEN 'booking_id' END,
+                CASE WHEN coalesce(trim(sh."client_id"), '') = '' THEN 'client_id' END)
+            WHEN 'sheets/exchange_rates' THEN concat_ws(', ',
+                CASE WHEN coalesce(trim(sh."date"), '') = '' THEN 'date' END,
+                CASE WHEN coalesce(trim(sh."from_currency"), '') = '' THEN 'from_currency' END,
+                CASE WHEN coalesce(trim(sh."to_currency"), '') = '' THEN 'to_currency' END)
+        END AS missing_ids
+    FROM parsed
 ),
 checked AS (
     SELECT
         *,
-        coalesce(json_type(j) = 'OBJECT' AND (j -> '_extra_cells') IS NULL, false) AS is_structure_ok,
+        coalesce(json_kind = 'OBJECT' AND NOT json_exists(record, '$._extra_cells'), false) AS is_structure_ok,
         CASE
             WHEN NOT is_delivery THEN fetch_date
             WHEN source = 'dv360' AND regexp_full_match(date_text, '\d{4}/\d{2}/\d{2}')
@@ -87,14 +150,13 @@ checked AS (
                 THEN try_cast(left(date_text, 10) AS DATE)
             WHEN source = 'meta' AND regexp_full_match(date_text, '\d{4}-\d{2}-\d{2}')
                 THEN try_cast(date_text AS DATE)
-        END AS record_date,
-        list_filter(coalesce(id_fields, []), lambda k: coalesce(trim(j ->> k), '') = '') AS missing_ids
+        END AS record_date
     FROM fields
 ),
 judged AS (
     SELECT
         *,
-        id_fields IS NOT NULL AND len(missing_ids) = 0 AS is_complete,
+        coalesce(missing_ids = '', false) AS is_complete,
         record_date IS NOT NULL AS is_valid_date,
         coalesce(NOT is_delivery OR record_date BETWEEN window_from AND window_to, false) AS is_fresh
     FROM checked
@@ -121,11 +183,11 @@ SELECT
     is_fresh,
     CASE
         WHEN NOT is_structure_ok THEN 'bad_record: ' || CASE
-            WHEN j IS NULL THEN 'not JSON'
-            WHEN json_type(j) <> 'OBJECT' THEN 'not a JSON object'
+            WHEN NOT is_json THEN 'not JSON'
+            WHEN json_kind <> 'OBJECT' THEN 'not a JSON object'
             ELSE 'more cells than the header' END
-        WHEN id_fields IS NULL THEN 'bad_record: no rules for ' || kind
-        WHEN NOT is_complete THEN 'missing_id: ' || array_to_string(missing_ids, ', ')
+        WHEN missing_ids IS NULL THEN 'bad_record: no rules for ' || kind
+        WHEN NOT is_complete THEN 'missing_id: ' || missing_ids
         WHEN NOT is_valid_date THEN 'bad_date: ' || coalesce('''' || date_text || '''', 'no date')
         WHEN NOT is_fresh THEN 'date_out_of_range: ' || strftime(record_date, '%Y-%m-%d') || ' outside the window '
             || strftime(window_from, '%Y-%m-%d') || '..' || strftime(window_to, '%Y-%m-%d')

@@ -93,7 +93,6 @@ beforeAll(async () => {
 		lake: silver.lake,
 		engine: silver.engine,
 		bus,
-		tempDir: join(ns.dir, "silver-runs"),
 	});
 	for (const definition of [bronzeDefinition, silverDefinition]) {
 		workers.push(startWorker({ ...definition, initialBackoffMs: 10 }, { bus, logger }));

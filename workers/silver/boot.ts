@@ -27,7 +27,6 @@ export async function bootSilver(options: {
 			lake: opened.lake,
 			engine: opened.engine,
 			bus: options.adapters.bus,
-			tempDir: join(opened.tempDir, "runs"),
 		}),
 		close: opened.close,
 	};

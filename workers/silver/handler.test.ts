@@ -43,7 +43,6 @@ beforeAll(async () => {
 		engine: run.engine,
 		project,
 		bus,
-		tempDir: join(ns.dir, "silver-tmp"),
 	});
 });
 afterAll(async () => {

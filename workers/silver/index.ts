@@ -1,9 +1,10 @@
 import { resolve } from "node:path";
 import type { WorkerDefinition } from "../../lib/runtime/worker.ts";
 import { loadProject, type SqlProject } from "../../lib/sql/index.ts";
-import { createSilverHandler, createSilverProcessor, type SilverDeps } from "./handler.ts";
+import { createSilverBatchHandler, createSilverHandler, createSilverProcessor, type SilverDeps } from "./handler.ts";
 
 export {
+	createSilverBatchHandler,
 	createSilverHandler,
 	createSilverProcessor,
 	type SilverDeps,
@@ -23,5 +24,10 @@ export function loadSilverProject(sqlRoot = resolve(import.meta.dir, "../../sql"
 /** The silver worker: bronze.data.cleaned → sql/silver over the affected partitions → silver.data.processed. */
 export function silverWorker(deps: Omit<SilverDeps, "project"> & { project?: SqlProject }): WorkerDefinition {
 	const processor = createSilverProcessor({ ...deps, project: deps.project ?? loadSilverProject() });
-	return { name: "silver", topics: ["bronze.data.cleaned"], handler: createSilverHandler(processor) };
+	return {
+		name: "silver",
+		topics: ["bronze.data.cleaned"],
+		handler: createSilverHandler(processor),
+		batchHandler: createSilverBatchHandler(processor),
+	};
 }

@@ -6,8 +6,6 @@
  * start`, never read or replace each other's relations.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { TransformEngine } from "../../lib/engine/port.ts";
 import type { Lake, PartitionFilter } from "../../lib/lake/index.ts";
 import type { Model } from "../../lib/sql/index.ts";
@@ -69,41 +67,19 @@ const DUCK_TYPES: Record<string, string> = {
 
 /** The DuckDB spelling of a lake column type (`decimal(15, 2)` → `DECIMAL(15,2)`). */
 export const duckType = (type: string): string => DUCK_TYPES[type] ?? type.toUpperCase().replace(/\s/g, "");
-const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
-const bigintJson = (_: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
 
 /**
  * Copies the matching partitions of a lake table into the run as relation
- * `logical` (`<layer>.<table>`), typed as the table stores them. Rows pass
- * through an NDJSON file because the lake exposes reads as rows, not as a
- * relation of the engine (see the report: a `LakeTable.relation()` would
- * avoid the copy).
+ * `logical` (`<layer>.<table>`), typed as the table stores them. The engine
+ * must be the lake's own: it reads the planned Parquet files directly.
  */
 export async function stageFromLake(
 	run: ModelRun,
 	lake: Lake,
 	logical: string,
 	filter: PartitionFilter,
-	tempDir: string,
-): Promise<number> {
+): Promise<void> {
 	const [layer = "", name = ""] = logical.split(".");
 	const table = await lake.loadTable(layer as "bronze" | "silver", name);
-	const metadata = await table.metadata();
-	const fields = metadata.schemas.find((s) => s["schema-id"] === metadata["current-schema-id"])?.fields ?? [];
-	const rows = await table.query(filter);
-	const file = join(tempDir, `${run.name(logical)}.ndjson`);
-	await mkdir(tempDir, { recursive: true });
-	await writeFile(file, rows.map((r) => JSON.stringify(r, bigintJson)).join("\n"));
-	try {
-		const from =
-			rows.length === 0
-				? `(SELECT ${fields.map((f) => `NULL::${duckType(f.type)} AS "${f.name}"`).join(", ")}) WHERE false`
-				: `read_json(${quote(file)}, format = 'newline_delimited', columns = {${fields
-						.map((f) => `${quote(f.name)}: ${quote(duckType(f.type))}`)
-						.join(", ")}})`;
-		await run.create(logical, `SELECT * FROM ${from}`);
-		return rows.length;
-	} finally {
-		await rm(file, { force: true });
-	}
+	await run.create(logical, `SELECT * FROM ${await table.relation(filter)}`);
 }
