@@ -13,7 +13,9 @@ afterAll(async () => {
 	ns.cleanup();
 });
 
-const NOW = Date.parse("2026-11-28T03:17:00Z");
+// An hour from the real now: snapshot timestamps are real, so every snapshot this test makes, the pass's
+// own included, is older than the pass (a fixed date here stopped expiring anything once the clock passed it).
+const NOW = Date.now() + 3_600_000;
 const DAY = 86_400_000;
 const dayBefore = (days: number) => new Date(NOW - days * DAY).toISOString().slice(0, 10);
 
