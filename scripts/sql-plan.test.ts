@@ -78,7 +78,6 @@ const plan = (filter = {}) =>
 		lake: run.lake,
 		engine: run.engine,
 		filter,
-		tempDir: join(ns.dir, "tmp"),
 	});
 
 describe("sql:plan", () => {

@@ -86,7 +86,6 @@ export interface PlanOptions {
 	engine: TransformEngine;
 	/** Partitions of the inputs to read; default every partition. */
 	filter?: PartitionFilter;
-	tempDir: string;
 }
 
 /**
@@ -168,7 +167,7 @@ async function runPlanCommand(file: string, flags: string[]): Promise<number> {
 			tempDir: scratch,
 			...(localRoot ? { localRoot } : {}),
 		});
-		const { text } = await planModel({ file, committed: committedText(file), lake, engine, filter, tempDir: scratch });
+		const { text } = await planModel({ file, committed: committedText(file), lake, engine, filter });
 		console.log(text);
 		return 0;
 	} finally {

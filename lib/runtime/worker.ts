@@ -14,8 +14,6 @@ export interface WorkerDefinition {
 	handler: MessageHandler;
 	/** Optional fast path handling a whole batch; what it leaves goes through `handler`. */
 	batchHandler?: BatchHandler;
-	/** Messages per batch (default the bus's, 500). */
-	maxBatchSize?: number;
 	/** Worker-specific routes mounted on its app beside /health, /ready and /metrics. */
 	routes?: (app: Hono) => void;
 	checks?: ReadinessCheck[];
@@ -50,7 +48,6 @@ export function startWorker(
 		topics: [...definition.topics],
 		handler: definition.handler,
 		batchHandler: definition.batchHandler,
-		maxBatchSize: definition.maxBatchSize,
 		logger,
 		metrics,
 		maxAttempts: definition.maxAttempts,

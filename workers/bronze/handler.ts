@@ -16,7 +16,7 @@
 import type { Bus } from "../../lib/bus/port.ts";
 import { BRONZE_DATA_CLEANED } from "../../lib/bus/topics.ts";
 import type { TransformEngine } from "../../lib/engine/port.ts";
-import { createEnvelope, type RawDataEnvelope } from "../../lib/envelope/index.ts";
+import { createEnvelope, type RawDataEnvelope, type TableChangedEnvelope } from "../../lib/envelope/index.ts";
 import { ValidationError } from "../../lib/errors.ts";
 import type { LakeTable } from "../../lib/lake/index.ts";
 import type { ObjectStore } from "../../lib/objectstore/port.ts";
@@ -59,6 +59,11 @@ export interface BronzeHandler {
 	handleMany(envelopes: readonly RawDataEnvelope[]): Promise<RawDataEnvelope[]>;
 }
 
+/** What one page's event counts: its request and its outcome in bronze. */
+type CleanedPage = Pick<TransformResult, "rowsIn" | "rowsWritten" | "rowsQuarantined" | "dates"> & {
+	requestId: string;
+};
+
 type SplitPage = { envelope: RawDataEnvelope; split: { records: readonly string[]; account?: string | null } };
 
 export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
@@ -66,25 +71,48 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 	const maxBatchRecords = deps.maxBatchRecords ?? 200_000;
 	const { ledger, tables } = deps;
 
-	async function finish(envelope: RawDataEnvelope, row: LedgerRow): Promise<void> {
-		if (row.state === "page_quarantined") throw new PageQuarantinedError(`page quarantined: ${row.reason}`);
-		if (row.published_at !== null || row.rows_written === 0 || row.snapshot_id === null) return;
-		const cleaned = createEnvelope(
+	/** The bronze.data.cleaned event for pages of one org, source and stream committed in snapshot `snapshotId`. */
+	const cleanedEvent = (envelope: RawDataEnvelope, snapshotId: string, members: readonly CleanedPage[]) =>
+		createEnvelope(
 			BRONZE_DATA_CLEANED,
 			{
 				org_id: envelope.org_id,
 				source: envelope.source,
 				trace_id: envelope.trace_id,
 				table: RAW,
-				snapshot_id: row.snapshot_id,
-				dates: JSON.parse(row.dates) as string[],
-				row_counts: { in: row.rows_in, written: row.rows_written, quarantined: row.rows_quarantined },
-				request_ids: [row.request_id],
+				snapshot_id: snapshotId,
+				dates: [...new Set(members.flatMap((m) => m.dates))].sort(),
+				row_counts: {
+					in: members.reduce((n, m) => n + m.rowsIn, 0),
+					written: members.reduce((n, m) => n + m.rowsWritten, 0),
+					quarantined: members.reduce((n, m) => n + m.rowsQuarantined, 0),
+				},
+				request_ids: members.map((m) => m.requestId),
 			},
 			now,
 		);
-		await publishEnvelopes(deps.bus, BRONZE_DATA_CLEANED, [cleaned]);
-		await ledger.markPublished([row.request_id], now());
+
+	async function publish(events: TableChangedEnvelope[]): Promise<void> {
+		if (events.length === 0) return;
+		await publishEnvelopes(deps.bus, BRONZE_DATA_CLEANED, events);
+		await ledger.markPublished(
+			events.flatMap((e) => e.request_ids),
+			now(),
+		);
+	}
+
+	/** A page seen before: a quarantined page fails again; an ingested one is published if that step was lost. */
+	async function finish(envelope: RawDataEnvelope, row: LedgerRow): Promise<void> {
+		if (row.state === "page_quarantined") throw new PageQuarantinedError(`page quarantined: ${row.reason}`);
+		if (row.published_at !== null || row.rows_written === 0 || row.snapshot_id === null) return;
+		const page = {
+			requestId: row.request_id,
+			rowsIn: row.rows_in,
+			rowsWritten: row.rows_written,
+			rowsQuarantined: row.rows_quarantined,
+			dates: JSON.parse(row.dates) as string[],
+		};
+		await publish([cleanedEvent(envelope, row.snapshot_id, [page])]);
 	}
 
 	/** Appends unless a previous attempt (pending row) already committed this request to the table. */
@@ -138,6 +166,8 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 	 * already holds the page from an attempt that died before its ledger update.
 	 */
 	async function ingest(pages: readonly SplitPage[], recovering: boolean): Promise<void> {
+		const first = pages[0]?.envelope;
+		if (!first) return;
 		const ingestedAt = now();
 		const landed = await Promise.all(
 			pages.map(async ({ envelope, split }) => {
@@ -161,8 +191,6 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 		);
 		const results = await runBronzeTransform(deps.engine, deps.transform, landed, deps.tempDir);
 		const total = (key: "rowsWritten" | "rowsQuarantined") => [...results.values()].reduce((sum, r) => sum + r[key], 0);
-		const first = pages[0]?.envelope;
-		if (!first) return;
 		const version = deps.transform.version.replace(/'/g, "''");
 		const snapshotId =
 			total("rowsWritten") > 0
@@ -194,42 +222,17 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 		for (const { envelope } of pages) await deps.onStep?.("ledger-completed", envelope.request_id);
 
 		// One event per org, source and stream of the batch: silver needs the org and the dates.
-		const groups = new Map<string, { envelope: RawDataEnvelope; results: [string, TransformResult][] }>();
+		if (snapshotId === null) return;
+		const groups = new Map<string, { envelope: RawDataEnvelope; members: CleanedPage[] }>();
 		for (const { envelope } of pages) {
 			const result = results.get(envelope.request_id) as TransformResult;
-			if (result.rowsWritten === 0 || snapshotId === null) continue;
+			if (result.rowsWritten === 0) continue;
 			const key = `${envelope.org_id}\u0000${envelope.source}\u0000${envelope.stream}`;
-			const group = groups.get(key) ?? { envelope, results: [] };
-			group.results.push([envelope.request_id, result]);
+			const group = groups.get(key) ?? { envelope, members: [] };
+			group.members.push({ requestId: envelope.request_id, ...result });
 			groups.set(key, group);
 		}
-		const events = [...groups.values()].map(({ envelope, results: members }) =>
-			createEnvelope(
-				BRONZE_DATA_CLEANED,
-				{
-					org_id: envelope.org_id,
-					source: envelope.source,
-					trace_id: envelope.trace_id,
-					table: RAW,
-					snapshot_id: snapshotId as string,
-					dates: [...new Set(members.flatMap(([, r]) => r.dates))].sort(),
-					row_counts: {
-						in: members.reduce((n, [, r]) => n + r.rowsIn, 0),
-						written: members.reduce((n, [, r]) => n + r.rowsWritten, 0),
-						quarantined: members.reduce((n, [, r]) => n + r.rowsQuarantined, 0),
-					},
-					request_ids: members.map(([id]) => id),
-				},
-				now,
-			),
-		);
-		if (events.length > 0) {
-			await publishEnvelopes(deps.bus, BRONZE_DATA_CLEANED, events);
-			await ledger.markPublished(
-				events.flatMap((e) => e.request_ids),
-				now(),
-			);
-		}
+		await publish([...groups.values()].map((g) => cleanedEvent(g.envelope, snapshotId, g.members)));
 	}
 
 	async function handleOne(envelope: RawDataEnvelope): Promise<void> {
@@ -248,9 +251,6 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 		const split = splitPage(envelope.source, envelope.stream, body.text);
 		if (!split.ok) return quarantinePage(envelope, split.reason, body.text, recovering);
 		await ingest([{ envelope, split }], recovering);
-		// A page that wrote no rows has no event; one whose publish was lost is finished here.
-		const row = await ledger.get(envelope.request_id);
-		if (row) await finish(envelope, row);
 	}
 
 	/**

@@ -75,34 +75,20 @@ export interface TransformResult {
 const literal = (value: string | number | null) =>
 	value === null ? "NULL" : typeof value === "number" ? String(value) : `'${value.replace(/'/g, "''")}'`;
 
-const PAGE_COLUMNS = [
-	["org_id", "VARCHAR"],
-	["source", "VARCHAR"],
-	["stream", "VARCHAR"],
-	["connection_id", "VARCHAR"],
-	["request_id", "VARCHAR"],
-	["page", "INTEGER"],
-	["window_from", "DATE"],
-	["window_to", "DATE"],
-	["fetched_at", "TIMESTAMPTZ"],
-	["fetch_date", "DATE"],
-	["page_account", "VARCHAR"],
-	["ingested_at", "TIMESTAMPTZ"],
-] as const;
-
-const pageValues = (p: LandedPage): (string | number | null)[] => [
-	p.orgId,
-	p.source,
-	p.stream,
-	p.connectionId,
-	p.requestId,
-	p.page,
-	p.windowFrom,
-	p.windowTo,
-	p.fetchedAt,
-	p.fetchDate,
-	p.pageAccount,
-	p.ingestedAt,
+/** The envelope fields every landed record carries: column, DuckDB type, value from its page. */
+const PAGE_COLUMNS: readonly [string, string, (p: LandedPage) => string | number | null][] = [
+	["org_id", "VARCHAR", (p) => p.orgId],
+	["source", "VARCHAR", (p) => p.source],
+	["stream", "VARCHAR", (p) => p.stream],
+	["connection_id", "VARCHAR", (p) => p.connectionId],
+	["request_id", "VARCHAR", (p) => p.requestId],
+	["page", "INTEGER", (p) => p.page],
+	["window_from", "DATE", (p) => p.windowFrom],
+	["window_to", "DATE", (p) => p.windowTo],
+	["fetched_at", "TIMESTAMPTZ", (p) => p.fetchedAt],
+	["fetch_date", "DATE", (p) => p.fetchDate],
+	["page_account", "VARCHAR", (p) => p.pageAccount],
+	["ingested_at", "TIMESTAMPTZ", (p) => p.ingestedAt],
 ];
 
 async function stage(engine: TransformEngine, pages: readonly LandedPage[], tempDir: string): Promise<void> {
@@ -120,10 +106,7 @@ async function stage(engine: TransformEngine, pages: readonly LandedPage[], temp
 	try {
 		const rows = pages
 			.map(
-				(page, p) =>
-					`(${p}, ${pageValues(page)
-						.map((v, i) => `${literal(v)}::${PAGE_COLUMNS[i]?.[1]}`)
-						.join(", ")})`,
+				(page, p) => `(${p}, ${PAGE_COLUMNS.map(([, type, value]) => `${literal(value(page))}::${type}`).join(", ")})`,
 			)
 			.join(",\n");
 		const from =
