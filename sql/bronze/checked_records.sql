@@ -3,7 +3,7 @@
 -- inputs: bronze.landed_records
 -- grain: one row per record of one raw page (request_id, record_index), valid or not
 -- tests: unique(request_id, record_index), not_null(org_id, source, stream, request_id, record_index, record, ingest_date), expression((reason IS NULL) = (report_date IS NOT NULL AND is_structure_ok AND is_complete AND is_valid_date AND is_fresh))
--- version: 2
+-- version: 3
 -- description: The bronze checks of every landed record: structure, required ids, report date, freshness. An intermediate that bronze.raw_records (valid rows) and bronze.quarantine (the rest, with the reason) read; not written to the lake.
 
 -- Input: bronze.landed_records, written by the bronze worker: one row per record of a page, `record` the
@@ -23,8 +23,8 @@
 --                      and CRM streams (clients, bookings, exchange_rates): the fetch day in the org's time zone.
 --   ingest_date        the UTC day of ingested_at (the quarantine's partition).
 -- Checks, each a boolean column, and the reason (the first failing check, as `<code>: <detail>`):
---   is_structure_ok    the record is a JSON object, and a CSV row has no more cells than its header
---                      → bad_record.
+--   is_structure_ok    the record is a JSON object, and a CSV row has no more cells than its header (no
+--                      non-null _extra_cells member) → bad_record.
 --   is_complete        every id the stream needs is present and non-blank → missing_id: <the missing fields>.
 --                      DV360 delivery: Advertiser ID, Campaign ID, Insertion Order ID, Line Item ID; TTD delivery:
 --                      Advertiser ID, Campaign ID, Ad Group ID; Meta delivery: account_id (campaign/ad set/ad ids
@@ -36,36 +36,44 @@
 --   is_fresh           a delivery record's day lies inside the fetch window the connector asked for
 --                      (window_from..window_to) → date_out_of_range: <day> outside <window>. A day outside it
 --                      is a stale or future row the source should not have sent.
-WITH landed AS (
+WITH parsed AS (
+    -- Each record is parsed once, into the fields its source's checks read (absent → NULL): one struct per
+    -- source, because DuckDB field names ignore case (DV360 advertiserId, TTD AdvertiserId). TRY turns text
+    -- that is not JSON into a NULL struct instead of failing the batch.
     SELECT
         *,
         source || '/' || stream AS kind,
-        json_valid(record) AS is_json,
-        CASE WHEN json_valid(record) THEN json_type(record) END AS json_kind
-    FROM bronze.landed_records
-),
-parsed AS (
-    -- Each JSON object is parsed once, into the fields its source's checks read (absent → NULL): one struct
-    -- per source, because DuckDB field names ignore case (DV360 advertiserId, TTD AdvertiserId).
-    SELECT
-        *,
-        CASE WHEN source = 'dv360' AND json_kind = 'OBJECT' THEN json_transform(record, '{
+        CASE WHEN source = 'dv360' THEN TRY(json_transform(record, '{
             "Date": "VARCHAR", "Advertiser ID": "VARCHAR", "Campaign ID": "VARCHAR", "Insertion Order ID": "VARCHAR",
             "Line Item ID": "VARCHAR", "advertiserId": "VARCHAR", "campaignId": "VARCHAR",
-            "insertionOrderId": "VARCHAR", "lineItemId": "VARCHAR"
-        }') END AS dv,
-        CASE WHEN source = 'ttd' AND json_kind = 'OBJECT' THEN json_transform(record, '{
+            "insertionOrderId": "VARCHAR", "lineItemId": "VARCHAR", "_extra_cells": "JSON"
+        }')) END AS dv,
+        CASE WHEN source = 'ttd' THEN TRY(json_transform(record, '{
             "Date": "VARCHAR", "Advertiser ID": "VARCHAR", "Campaign ID": "VARCHAR", "Ad Group ID": "VARCHAR",
-            "AdvertiserId": "VARCHAR", "CampaignId": "VARCHAR", "AdGroupId": "VARCHAR"
-        }') END AS ttd,
-        CASE WHEN source = 'meta' AND json_kind = 'OBJECT' THEN json_transform(record, '{
-            "date_start": "VARCHAR", "account_id": "VARCHAR", "id": "VARCHAR", "campaign_id": "VARCHAR"
-        }') END AS meta,
-        CASE WHEN source = 'sheets' AND json_kind = 'OBJECT' THEN json_transform(record, '{
+            "AdvertiserId": "VARCHAR", "CampaignId": "VARCHAR", "AdGroupId": "VARCHAR", "_extra_cells": "JSON"
+        }')) END AS ttd,
+        CASE WHEN source = 'meta' THEN TRY(json_transform(record, '{
+            "date_start": "VARCHAR", "account_id": "VARCHAR", "id": "VARCHAR", "campaign_id": "VARCHAR",
+            "_extra_cells": "JSON"
+        }')) END AS meta,
+        CASE WHEN source = 'sheets' THEN TRY(json_transform(record, '{
             "client_id": "VARCHAR", "booking_id": "VARCHAR", "date": "VARCHAR", "from_currency": "VARCHAR",
-            "to_currency": "VARCHAR"
-        }') END AS sh
-    FROM landed
+            "to_currency": "VARCHAR", "_extra_cells": "JSON"
+        }')) END AS sh
+    FROM bronze.landed_records
+),
+shaped AS (
+    -- A record that parsed and starts with '{' is an object; only the rest (not JSON, another JSON type, a
+    -- leading space, an unknown source) is parsed again to tell which. (A non-object parses into a struct of
+    -- NULLs, so the struct alone cannot tell.)
+    SELECT
+        *,
+        CASE
+            WHEN coalesce(dv, ttd, meta, sh) IS NOT NULL AND starts_with(record, '{') THEN 'OBJECT'
+            WHEN json_valid(record) THEN json_type(record)
+        END AS json_kind,
+        coalesce(dv._extra_cells, ttd._extra_cells, meta._extra_cells, sh._extra_cells) IS NOT NULL AS has_extra_cells
+    FROM parsed
 ),
 fields AS (
     SELECT
@@ -136,12 +144,12 @@ fields AS (
                 CASE WHEN coalesce(trim(sh."from_currency"), '') = '' THEN 'from_currency' END,
                 CASE WHEN coalesce(trim(sh."to_currency"), '') = '' THEN 'to_currency' END)
         END AS missing_ids
-    FROM parsed
+    FROM shaped
 ),
 checked AS (
     SELECT
         *,
-        coalesce(json_kind = 'OBJECT' AND NOT json_exists(record, '$._extra_cells'), false) AS is_structure_ok,
+        coalesce(json_kind = 'OBJECT' AND NOT has_extra_cells, false) AS is_structure_ok,
         CASE
             WHEN NOT is_delivery THEN fetch_date
             WHEN source = 'dv360' AND regexp_full_match(date_text, '\d{4}/\d{2}/\d{2}')
@@ -183,7 +191,7 @@ SELECT
     is_fresh,
     CASE
         WHEN NOT is_structure_ok THEN 'bad_record: ' || CASE
-            WHEN NOT is_json THEN 'not JSON'
+            WHEN json_kind IS NULL THEN 'not JSON'
             WHEN json_kind <> 'OBJECT' THEN 'not a JSON object'
             ELSE 'more cells than the header' END
         WHEN missing_ids IS NULL THEN 'bad_record: no rules for ' || kind

@@ -3,7 +3,7 @@
 -- inputs: bronze.raw_records
 -- grain: one row per bronze delivery record (every fetch, valid or not), with its typed columns and why it is rejected
 -- tests: not_null(org_id, report_date, source, request_id, record_index), accepted_values(reject_reason: 'bad_record', 'total_row', 'not_a_delivery_record', 'missing_id', 'bad_date', 'date_mismatch', 'date_out_of_range', 'bad_number', 'negative_value', 'unknown_currency')
--- version: 2
+-- version: 3
 -- description: Delivery records of DV360 (Bid Manager CSV rows), TTD (My Reports CSV rows) and Meta (Insights rows) parsed and typed; an intermediate that silver.delivery_daily, silver.rejected_records and silver.quality read. Not written to the lake.
 
 -- Column rules (one source column per DSP, named as the raw record names it):
@@ -39,27 +39,26 @@ WITH records AS (
     -- into c; a field the record lacks is NULL. (Two structs because DuckDB field names ignore case, and Meta's
     -- "impressions" and the CSVs' "Impressions" must stay apart.)
     SELECT
-        org_id, report_date, source, stream, request_id, record_index, fetched_at, ingested_at, record,
-        NOT json_valid(record) AS is_bad_record,
-        CASE WHEN source = 'meta' AND json_valid(record) THEN json_transform(record, '{
+        org_id, report_date, source, stream, request_id, record_index, fetched_at, ingested_at,
+        CASE WHEN source = 'meta' THEN TRY(json_transform(record, '{
             "date_start": "VARCHAR", "account_id": "VARCHAR", "campaign_id": "VARCHAR", "adset_id": "VARCHAR",
             "impressions": "VARCHAR", "clicks": "VARCHAR", "spend": "VARCHAR", "account_currency": "VARCHAR",
             "actions": [{"action_type": "VARCHAR", "value": "VARCHAR"}]
-        }') END AS m,
-        CASE WHEN source <> 'meta' AND json_valid(record) THEN json_transform(record, '{
+        }')) END AS m,
+        CASE WHEN source <> 'meta' THEN TRY(json_transform(record, '{
             "Date": "VARCHAR", "Advertiser ID": "VARCHAR", "Campaign ID": "VARCHAR", "Insertion Order ID": "VARCHAR",
             "Line Item ID": "VARCHAR", "Ad Group ID": "VARCHAR", "Impressions": "VARCHAR", "Clicks": "VARCHAR",
             "Revenue (Advertiser Currency)": "VARCHAR", "Advertiser Cost (Adv Currency)": "VARCHAR",
             "Total Conversions": "VARCHAR", "All Last Click + View Conversions": "VARCHAR",
             "Advertiser Currency": "VARCHAR", "Advertiser Currency Code": "VARCHAR"
-        }') END AS c
+        }')) END AS c
     FROM bronze.raw_records
     WHERE stream = 'delivery' AND source IN ('dv360', 'ttd', 'meta')
 ),
 fields AS (
     SELECT
-        org_id, report_date, source, stream, request_id, record_index, fetched_at, ingested_at, record,
-        is_bad_record,
+        org_id, report_date, source, stream, request_id, record_index, fetched_at, ingested_at,
+        coalesce(m, c) IS NULL AS is_bad_record,
         nullif(trim(CASE source WHEN 'meta' THEN m.date_start ELSE c."Date" END), '') AS date_text,
         nullif(trim(CASE source WHEN 'meta' THEN m.account_id ELSE c."Advertiser ID" END), '') AS account_id,
         nullif(trim(CASE source WHEN 'meta' THEN m.campaign_id ELSE c."Campaign ID" END), '') AS campaign_id,
@@ -118,7 +117,6 @@ SELECT
     ingested_at,
     request_id,
     record_index,
-    record,
     date_text IS NOT NULL AND account_id IS NOT NULL AND campaign_id IS NOT NULL AND insertion_order_id IS NOT NULL
         AND line_item_id IS NOT NULL AND spend_text IS NOT NULL AND currency IS NOT NULL AS is_complete,
     CASE
