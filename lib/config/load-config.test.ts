@@ -29,6 +29,7 @@ describe("loadConfig", () => {
 			database: "pacer",
 		});
 		expect(config.shutdownTimeoutMs).toBe(8000);
+		expect(config.duckdbMemoryLimit).toBe("512MB");
 	});
 
 	test("distributed settings pick the distributed adapters", () => {
@@ -82,6 +83,7 @@ describe("loadConfig", () => {
 				CLICKHOUSE_URL: "not a url",
 				LOG_LEVEL: "loud",
 				AWS_ACCESS_KEY_ID: "only-one",
+				PACER_DUCKDB_MEMORY_LIMIT: "lots",
 			});
 		} catch (e) {
 			error = e;
@@ -98,6 +100,7 @@ describe("loadConfig", () => {
 				"CLICKHOUSE_URL",
 				"LOG_LEVEL",
 				"S3_BUCKET",
+				"PACER_DUCKDB_MEMORY_LIMIT",
 			]),
 		);
 		expect(problems.find((p) => p.startsWith("PORT"))).toContain("integer from 0 to 65535");

@@ -20,6 +20,11 @@ export interface Config {
 	readonly secretKeyBase64: string | null;
 	/** Grace period after SIGTERM before in-flight work is abandoned. PACER_SHUTDOWN_TIMEOUT_MS, default 8000. */
 	readonly shutdownTimeoutMs: number;
+	/**
+	 * Memory ceiling of each pipeline worker's DuckDB (bronze, silver), in DuckDB's notation; beyond it DuckDB
+	 * spills to the worker's scratch directory. PACER_DUCKDB_MEMORY_LIMIT, default 512MB.
+	 */
+	readonly duckdbMemoryLimit: string;
 	readonly bus:
 		| {
 				readonly kind: "embedded";
@@ -92,6 +97,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
 	}
 	const shutdownTimeoutMs = r.integer("PACER_SHUTDOWN_TIMEOUT_MS", 8000, 100, 9000);
 	const partitions = r.integer("PACER_BUS_PARTITIONS", 3, 1, 1000);
+	const duckdbMemoryLimit =
+		r.matching("PACER_DUCKDB_MEMORY_LIMIT", /^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, "a size like 512MB or 2GB") ??
+		"512MB";
 
 	const brokers = r.list("KAFKA_BROKERS");
 	for (const broker of brokers ?? []) {
@@ -178,6 +186,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
 		logLevel,
 		secretKeyBase64,
 		shutdownTimeoutMs,
+		duckdbMemoryLimit,
 		bus,
 		objectStore,
 		database,

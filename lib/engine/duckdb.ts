@@ -39,6 +39,8 @@ export interface DuckdbEngineOptions {
 	threads?: number;
 	/** Memory ceiling in DuckDB's notation, e.g. '2GB'; default DuckDB's (80% of RAM). */
 	memoryLimit?: string;
+	/** Where DuckDB spills what does not fit under the ceiling; default DuckDB's ('.tmp' beside an in-memory database). */
+	tempDirectory?: string;
 }
 
 function isoFromMicros(micros: bigint): string {
@@ -86,6 +88,7 @@ export async function createDuckdbEngine(options: DuckdbEngineOptions = {}): Pro
 	const config: Record<string, string> = {};
 	if (options.threads !== undefined) config.threads = String(options.threads);
 	if (options.memoryLimit !== undefined) config.memory_limit = options.memoryLimit;
+	if (options.tempDirectory !== undefined) config.temp_directory = options.tempDirectory;
 	const path = options.path ?? ":memory:";
 	const instance = await DuckDBInstance.create(path, config);
 	let connection: DuckDBConnection | null = await instance.connect();

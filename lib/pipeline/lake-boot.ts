@@ -43,7 +43,11 @@ export async function openPipelineLake(options: {
 			: `s3://${`${config.objectStore.bucket}/${config.objectStore.prefix}`.replace(/\/+$/, "")}`;
 	const tempDir = join(config.dataDir, "tmp", `${options.worker}-${process.pid}`);
 	mkdirSync(tempDir, { recursive: true });
-	const engine = await createDuckdbEngine({ threads: options.duckdbThreads ?? 2 });
+	const engine = await createDuckdbEngine({
+		threads: options.duckdbThreads ?? 2,
+		memoryLimit: config.duckdbMemoryLimit,
+		tempDirectory: join(tempDir, "duckdb"),
+	});
 	try {
 		const lake = await createLake({
 			store,
