@@ -99,7 +99,7 @@ describe("bronze worker", () => {
 		expect(entityDates).toEqual([{ d: FETCH_DAY }]);
 		const [versions] = await fx.lake.tables.raw.query<{ n: bigint }>({
 			select: "count(DISTINCT transform_version) AS n",
-			where: "transform_version LIKE 'bronze.checked_records@v2+%, bronze.raw_records@v1+%'",
+			where: "transform_version LIKE 'bronze.checked_records@v3+%, bronze.raw_records@v1+%'",
 		});
 		expect(Number(versions?.n)).toBe(1);
 
