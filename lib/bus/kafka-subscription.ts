@@ -49,6 +49,10 @@ export function startKafkaSubscription(
 		heartbeatInterval: deps.heartbeatIntervalMs,
 		rebalanceTimeout: deps.rebalanceTimeoutMs,
 		maxWaitTimeInMs: deps.maxWaitTimeMs,
+		// kafkajs fetches 1 MiB per partition by default: about one raw page, so bronze would commit to the
+		// lake once per page. The embedded bus's bound (32 MiB) lets a batch of pages share one commit.
+		maxBytesPerPartition: 32 * 1024 * 1024,
+		maxBytes: 50 * 1024 * 1024,
 		allowAutoTopicCreation: false,
 		retry: deps.retry,
 	});
