@@ -6,34 +6,45 @@
  */
 import type { SplitResult } from "./types.ts";
 
-const WS = new Set([" ", "\t", "\n", "\r"]);
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+const isWs = (code: number) => code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 
 function skipWs(text: string, i: number): number {
-	while (i < text.length && WS.has(text[i] as string)) i++;
+	while (i < text.length && isWs(text.charCodeAt(i))) i++;
 	return i;
 }
 
-/** Index just past the string starting at `i` (text[i] is '"'). */
+/**
+ * Index just past the string starting at `i` (text[i] is '"'): jumps from quote to quote with
+ * indexOf; a quote is the closing one when an even number of backslashes precedes it.
+ */
 function skipString(text: string, i: number): number {
-	for (let j = i + 1; j < text.length; j++) {
-		const ch = text[j];
-		if (ch === "\\") j++;
-		else if (ch === '"') return j + 1;
+	for (let q = text.indexOf('"', i + 1); q !== -1; q = text.indexOf('"', q + 1)) {
+		let k = q - 1;
+		while (text.charCodeAt(k) === BACKSLASH) k--;
+		if ((q - 1 - k) % 2 === 0) return q + 1;
 	}
 	return text.length;
 }
 
 /** Index just past the JSON value starting at `i`; the text is known to be valid JSON. */
 function skipValue(text: string, i: number): number {
-	const first = text[i];
-	if (first === '"') return skipString(text, i);
-	if (first === "{" || first === "[") {
+	const first = text.charCodeAt(i);
+	if (first === QUOTE) return skipString(text, i);
+	if (first === OPEN_BRACE || first === OPEN_BRACKET) {
 		let depth = 0;
 		for (let j = i; j < text.length; j++) {
-			const ch = text[j];
-			if (ch === '"') j = skipString(text, j) - 1;
-			else if (ch === "{" || ch === "[") depth++;
-			else if (ch === "}" || ch === "]") {
+			const code = text.charCodeAt(j);
+			if (code === QUOTE) j = skipString(text, j) - 1;
+			else if (code === OPEN_BRACE || code === OPEN_BRACKET) depth++;
+			else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
 				depth--;
 				if (depth === 0) return j + 1;
 			}
@@ -41,35 +52,40 @@ function skipValue(text: string, i: number): number {
 		return text.length;
 	}
 	let j = i;
-	while (j < text.length && !WS.has(text[j] as string) && text[j] !== "," && text[j] !== "}" && text[j] !== "]") j++;
+	while (j < text.length) {
+		const code = text.charCodeAt(j);
+		if (isWs(code) || code === COMMA || code === CLOSE_BRACE || code === CLOSE_BRACKET) break;
+		j++;
+	}
 	return j;
 }
 
 /**
  * The raw text of each element of the top-level object's array member `key`,
  * or null when the object has no such member. Call on text JSON.parse accepted.
+ * Scans char codes (no one-character strings) and skips strings with indexOf.
  */
 export function arrayElementTexts(text: string, key: string): string[] | null {
 	let i = skipWs(text, 0);
-	if (text[i] !== "{") return null;
+	if (text.charCodeAt(i) !== OPEN_BRACE) return null;
 	i = skipWs(text, i + 1);
-	while (i < text.length && text[i] !== "}") {
+	while (i < text.length && text.charCodeAt(i) !== CLOSE_BRACE) {
 		const nameEnd = skipString(text, i);
 		const name = JSON.parse(text.slice(i, nameEnd)) as string;
 		i = skipWs(text, skipWs(text, nameEnd) + 1);
-		if (name === key && text[i] === "[") {
+		if (name === key && text.charCodeAt(i) === OPEN_BRACKET) {
 			const out: string[] = [];
 			i = skipWs(text, i + 1);
-			while (i < text.length && text[i] !== "]") {
+			while (i < text.length && text.charCodeAt(i) !== CLOSE_BRACKET) {
 				const end = skipValue(text, i);
 				out.push(text.slice(i, end));
 				i = skipWs(text, end);
-				if (text[i] === ",") i = skipWs(text, i + 1);
+				if (text.charCodeAt(i) === COMMA) i = skipWs(text, i + 1);
 			}
 			return out;
 		}
 		i = skipWs(text, skipValue(text, i));
-		if (text[i] === ",") i = skipWs(text, i + 1);
+		if (text.charCodeAt(i) === COMMA) i = skipWs(text, i + 1);
 	}
 	return null;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { EXPECTED_HEADER } from "../../connector/sources/dv360/index.ts";
+import { parseCsv } from "./csv.ts";
 import { splitPage } from "./index.ts";
 import { arrayElementTexts } from "./json.ts";
 
@@ -35,6 +36,29 @@ describe("splitting raw pages into records", () => {
 		]);
 		expect(records(splitPage("ttd", "delivery", ""))).toEqual([]);
 		expect(splitPage("ttd", "delivery", "<html>oops</html>").ok).toBe(false);
+	});
+
+	test("CSV parsing: quoted cells spanning lines, lone CRs, a BOM, mid-cell quotes, no final newline", () => {
+		const csv = '\ufeffa,"b\r\nc",d\r\n\r\n"x""y"z,q"r,s"\r\ne\rf,,\n,\nlast\r';
+		expect(parseCsv(csv)).toEqual([["a", "b\r\nc", "d"], [], ['x"yz', "qr,s"], ["e\rf", "", ""], ["", ""], ["last\r"]]);
+		expect(parseCsv('a,"unterminated\nb')).toEqual([["a", "unterminated\nb"]]);
+	});
+
+	test("CSV records: duplicate and numeric header names, extra cells and short rows behave like a JS object", () => {
+		const head =
+			"Date,Advertiser ID,Advertiser Name,Campaign ID,Campaign Name,Ad Group ID,Ad Group Name,Advertiser Currency Code,Impressions,Clicks,Advertiser Cost (Adv Currency),All Last Click + View Conversions";
+		const csv = `${head},Clicks,1,__proto__\nd,a,"N\n""M""",c,C,g,G,USD,5,0,1.00,0,9,x,y,extra\nshort,row\n`;
+		const result = splitPage("ttd", "delivery", csv);
+		if (!result.ok) throw new Error(result.reason);
+		expect(result.records).toEqual([
+			'{"1":"x","Date":"d","Advertiser ID":"a","Advertiser Name":"N\\n\\"M\\"","Campaign ID":"c","Campaign Name":"C","Ad Group ID":"g","Ad Group Name":"G","Advertiser Currency Code":"USD","Impressions":"5","Clicks":"9","Advertiser Cost (Adv Currency)":"1.00","All Last Click + View Conversions":"0","_extra_cells":["extra"]}',
+			'{"Date":"short","Advertiser ID":"row"}',
+		]);
+	});
+
+	test("JSON element texts: escaped quotes after backslash runs, whitespace, scalars", () => {
+		const body = '{ "skip" : {"s":"\\\\"} , "data" : [ "a\\\\" , "\\\\\\"]" ,\n{"k":"\\"}"} , 12.5e3 , null ]\n}';
+		expect(arrayElementTexts(body, "data")).toEqual(['"a\\\\"', '"\\\\\\"]"', '{"k":"\\"}"}', "12.5e3", "null"]);
 	});
 
 	test("JSON lists keep each element's text as received (no rounding of big integers)", () => {
