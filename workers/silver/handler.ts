@@ -82,11 +82,12 @@ export function createSilverProcessor(deps: SilverDeps): SilverProcessor {
 
 	/**
 	 * Row count and an order-independent digest of rows typed as the table
-	 * stores them: the sum of a 64-bit hash of each row's text, so no sort is
-	 * needed. Equal counts and sums mean "already written"; two different row
+	 * stores them: the sum of DuckDB's 64-bit hash of each row (hashing the row
+	 * itself, not its text, which costs a string per row), so no sort is
+	 * needed. Both sides are hashed by the same engine in the same run. Equal counts and sums mean "already written"; two different row
 	 * sets agreeing on both is a 1-in-2^64 event, and would only skip a rewrite.
 	 */
-	const digestSql = `count(*) AS n, coalesce(sum(hash(CAST(t AS VARCHAR))::HUGEINT), 0)::VARCHAR AS d`;
+	const digestSql = `count(*) AS n, coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR AS d`;
 
 	async function write(run: ModelRun, model: Model, partitions: { orgId: string; date: string }[]) {
 		const definition = definitions.get(model.name);
@@ -101,10 +102,16 @@ export function createSilverProcessor(deps: SilverDeps): SilverProcessor {
 			)
 			.join(", ");
 		const select = `SELECT ${projection} FROM ${run.name(model.name)}`;
-		const [next] = await deps.engine.all<{ n: bigint; d: string }>(`SELECT ${digestSql} FROM (${select}) AS t`);
 		const [current] = await table.query<{ n: bigint; d: string }>({ partitions, select: digestSql });
+		// Partitions written for the first time (a backfill) need no digest of the new rows, only their count.
+		const [next] =
+			Number(current?.n ?? 0) === 0
+				? await deps.engine.all<{ n: bigint; d: string }>(
+						`SELECT count(*) AS n, NULL AS d FROM ${run.name(model.name)}`,
+					)
+				: await deps.engine.all<{ n: bigint; d: string }>(`SELECT ${digestSql} FROM (${select}) AS t`);
 		const rows = Number(next?.n ?? 0);
-		if (next?.d === current?.d && Number(next?.n) === Number(current?.n)) {
+		if (rows === Number(current?.n ?? 0) && (rows === 0 || next?.d === current?.d)) {
 			const snapshot = (await table.metadata())["current-snapshot-id"];
 			return { table: model.name, snapshotId: snapshot === -1 ? null : String(snapshot), changed: false, rows };
 		}
