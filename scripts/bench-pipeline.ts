@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { allTopics, BRONZE_DATA_CLEANED, CONNECTOR_DATA_RAW, createEmbeddedBus } from "../lib/bus/index.ts";
 import type { Bus } from "../lib/bus/port.ts";
+import { loadConfig } from "../lib/config/index.ts";
 import { createDatabase, migrateToLatest } from "../lib/db/index.ts";
 import type { Database } from "../lib/db/port.ts";
 import { createDuckdbEngine } from "../lib/engine/duckdb.ts";
@@ -161,8 +162,15 @@ async function measure(dir: string, generated: Generated): Promise<void> {
 	await migrateToLatest(database);
 	const bus = await createEmbeddedBus({ dir: join(dir, "bus"), defaultPartitions: 1 });
 	const store = createLocalObjectStore({ root });
+	// The workers' own DuckDB settings (lib/pipeline/lake-boot.ts): two threads, the configured memory
+	// ceiling (PACER_DUCKDB_MEMORY_LIMIT), spilling to the worker's scratch directory.
+	const { duckdbMemoryLimit } = loadConfig(process.env);
 	const openLake = async (name: string) => {
-		const engine = await createDuckdbEngine({ threads: 2 });
+		const engine = await createDuckdbEngine({
+			threads: 2,
+			memoryLimit: duckdbMemoryLimit,
+			tempDirectory: join(dir, `${name}-duckdb`),
+		});
 		const lake = await createLake({
 			store,
 			warehouseUri: fileUri(root),
@@ -288,7 +296,7 @@ async function measure(dir: string, generated: Generated): Promise<void> {
 		`ceiling  DuckDB alone, the silver models over ${ceilingOrg}'s ${ceilingRows.toLocaleString("en")} in-memory bronze rows (→ ${Number(ceilingCount?.n ?? 0).toLocaleString("en")}): ${ceilingSeconds.toFixed(2)} s, ${rate(ceilingRows, ceilingSeconds)} rows/s`,
 	);
 	console.log(
-		`memory   peak RSS of bronze + silver ${mib(afterSilver.peak)} (target < ${mib(TARGET_RSS_BYTES)})${afterSilver.peak < TARGET_RSS_BYTES ? "" : "  ABOVE TARGET"}; RSS before ${mib(baseline.rss)}, after bronze ${mib(afterBronze.rss)}, after silver ${mib(afterSilver.rss)}; peak with the ceiling ${mib(end.peak)}`,
+		`memory   peak RSS of bronze + silver ${mib(afterSilver.peak)}, DuckDB ceiling ${duckdbMemoryLimit} per worker (target < ${mib(TARGET_RSS_BYTES)})${afterSilver.peak < TARGET_RSS_BYTES ? "" : "  ABOVE TARGET"}; RSS before ${mib(baseline.rss)}, after bronze ${mib(afterBronze.rss)}, after silver ${mib(afterSilver.rss)}; peak with the ceiling ${mib(end.peak)}`,
 	);
 	if (silverRows !== generated.deliveryRows) {
 		console.log(
