@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { testNamespace, waitFor } from "../../test/support/namespace.ts";
 import { AdapterError, NotFoundError } from "../errors.ts";
 import { createLocalObjectStore } from "./local.ts";
@@ -82,6 +82,22 @@ describe("local object store specifics", () => {
 		expect((error as AdapterError).retriable).toBe(false);
 		expect((error as AdapterError).context.key).toBe("clash/a/b");
 		expect(await keysOf(store, "clash/")).toEqual(["clash/a"]);
+	});
+
+	test("putFile moves a local file into place, replacing an older object, and collides like put", async () => {
+		const source = join(namespace.dir, "scratch", "part.parquet");
+		mkdirSync(dirname(source), { recursive: true });
+		writeFileSync(source, "first");
+		const info = await store.putFile?.("moved/a/part.parquet", source);
+		expect(info?.size).toBe(5);
+		expect(existsSync(source)).toBe(false);
+		writeFileSync(source, "second!");
+		await store.putFile?.("moved/a/part.parquet", source);
+		expect(new TextDecoder().decode(await store.getBytes("moved/a/part.parquet"))).toBe("second!");
+		writeFileSync(source, "x");
+		const error = await store.putFile?.("moved/a/part.parquet/b", source).catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(AdapterError);
+		expect(await keysOf(store, "moved/")).toEqual(["moved/a/part.parquet"]);
 	});
 
 	test("a process killed mid-put leaves no object, only a temp file that list ignores", async () => {

@@ -102,6 +102,38 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): Object
 		}
 	}
 
+	function putError(error: unknown, key: string): unknown {
+		const code = codeOf(error);
+		if (code === "ENOTDIR" || code === "EEXIST" || code === "EISDIR") {
+			return new AdapterError(`Key ${JSON.stringify(key)} collides with a folder or object of another key here`, {
+				cause: error,
+				context: { root, key, operation: "put", code },
+			});
+		}
+		if (code === undefined) return error; // the body stream failed: the caller's error, unchanged
+		return adapterError(error, "put", key);
+	}
+
+	async function written(key: string, path: string): Promise<ObjectInfo> {
+		const found = await info(key, path);
+		if (!found) throw adapterError(new Error("object vanished right after put"), "put", key);
+		return found;
+	}
+
+	/** Renames `from` to `path`, making its folder (again, if a delete pruned it meanwhile). */
+	async function moveInto(path: string, from: string): Promise<void> {
+		for (let attempt = 1; ; attempt++) {
+			await mkdir(dirname(path), { recursive: true });
+			try {
+				await rename(from, path);
+				return;
+			} catch (error) {
+				const missingFolder = codeOf(error) === "ENOENT" && (await exists(from));
+				if (!missingFolder || attempt >= PUT_ATTEMPTS) throw error;
+			}
+		}
+	}
+
 	async function pruneEmptyParents(path: string): Promise<void> {
 		for (let dir = dirname(path); dir.startsWith(inside); dir = dirname(dir)) {
 			try {
@@ -138,7 +170,7 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): Object
 		}
 	}
 
-	return {
+	const store: ObjectStore = {
 		async put(key, body) {
 			const path = pathOf(key);
 			let temp: string | undefined;
@@ -147,19 +179,23 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): Object
 				await rename(temp, path);
 			} catch (error) {
 				if (temp) await rm(temp, { force: true });
-				const code = codeOf(error);
-				if (code === "ENOTDIR" || code === "EEXIST" || code === "EISDIR") {
-					throw new AdapterError(`Key ${JSON.stringify(key)} collides with a folder or object of another key here`, {
-						cause: error,
-						context: { root, key, operation: "put", code },
-					});
-				}
-				if (code === undefined) throw error; // the body stream failed: the caller's error, unchanged
-				throw adapterError(error, "put", key);
+				throw putError(error, key);
 			}
-			const written = await info(key, path);
-			if (!written) throw adapterError(new Error("object vanished right after put"), "put", key);
-			return written;
+			return written(key, path);
+		},
+
+		// A rename when the file is on this filesystem: no copy, no second inode,
+		// and still atomic (the file is complete and synced before it appears).
+		async putFile(key, localPath, options) {
+			const path = pathOf(key);
+			try {
+				await syncFile(localPath);
+				await moveInto(path, localPath);
+			} catch (error) {
+				if (codeOf(error) === "EXDEV") return store.put(key, Bun.file(localPath).stream(), options);
+				throw putError(error, key);
+			}
+			return written(key, path);
 		},
 
 		async get(key) {
@@ -204,6 +240,24 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): Object
 
 		async close() {},
 	};
+	return store;
+}
+
+// Without fsync a power cut after the rename can leave an empty object.
+async function syncFile(path: string): Promise<void> {
+	const handle = await open(path, "r+");
+	try {
+		await handle.sync();
+	} finally {
+		await handle.close();
+	}
+}
+
+async function exists(path: string): Promise<boolean> {
+	return stat(path).then(
+		() => true,
+		() => false,
+	);
 }
 
 async function writeBody(handle: FileHandle, body: ObjectBody): Promise<void> {

@@ -22,6 +22,12 @@ export interface PutOptions {
 export interface ObjectStore {
 	/** Writes the whole object; large bodies go up in parts (S3 multipart). */
 	put(key: string, body: ObjectBody, options?: PutOptions): Promise<ObjectInfo>;
+	/**
+	 * Writes the object from a local file, which the store may take over (the
+	 * caller must not use the file afterwards). Optional: a store on the same
+	 * filesystem moves the file instead of copying it.
+	 */
+	putFile?(key: string, localPath: string, options?: PutOptions): Promise<ObjectInfo>;
 	/** Streams the object. NotFoundError when absent. */
 	get(key: string): Promise<ReadableStream<Uint8Array>>;
 	/** Reads the whole object into memory. NotFoundError when absent. */
