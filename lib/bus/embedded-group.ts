@@ -5,7 +5,7 @@ import type { BatchHandler, BusMessage, Subscription } from "./port.ts";
 export interface GroupHost {
 	partitionCount(topic: string): number | undefined;
 	highWatermark(topic: string, partition: number): number;
-	read(topic: string, partition: number, from: number, maxCount: number): BusMessage[];
+	read(topic: string, partition: number, from: number, maxCount: number, maxBytes: number): BusMessage[];
 	saveOffsets(groupId: string, offsets: GroupOffsets): void;
 }
 
@@ -22,6 +22,7 @@ export interface MemberOptions {
 	topics: string[];
 	fromBeginning: boolean;
 	maxBatchSize: number;
+	maxBatchBytes: number;
 	pollIntervalMs: number;
 	retryBackoffMs: number;
 	onHandlerError: (error: unknown, context: HandlerErrorContext) => void;
@@ -217,7 +218,13 @@ export class GroupMember implements Subscription {
 	private async process(topic: string, partition: number, from: number): Promise<void> {
 		const key = keyOf(topic, partition);
 		try {
-			const messages = this.group.host.read(topic, partition, from, this.options.maxBatchSize);
+			const messages = this.group.host.read(
+				topic,
+				partition,
+				from,
+				this.options.maxBatchSize,
+				this.options.maxBatchBytes,
+			);
 			await this.handler({ topic, partition, messages }, { signal: this.abort.signal });
 			this.group.commit(topic, partition, from + messages.length);
 			this.retries.delete(key);

@@ -126,6 +126,29 @@ describe("embedded bus", () => {
 		await expect(bus.produce("defaulted", [])).rejects.toBeInstanceOf(AdapterError);
 	});
 
+	test("maxBatchBytes bounds a batch's bytes; a message bigger than the bound still comes, alone", async () => {
+		const dir = freshDir();
+		const bus = await createEmbeddedBus({ dir });
+		await bus.ensureTopics([{ name: "t", partitions: 1 }]);
+		const kb = "x".repeat(1000);
+		await bus.produce("t", [
+			...Array.from({ length: 10 }, (_, i) => ({ key: null, value: `${i}${kb}` })),
+			{ key: null, value: `big${kb.repeat(5)}` },
+		]);
+		const batches: number[] = [];
+		const sub = bus.subscribe({ groupId: "g", topics: ["t"], maxBatchBytes: 3500 }, async (batch) => {
+			batches.push(batch.messages.length);
+		});
+		await waitFor(() => batches.reduce((a, b) => a + b, 0) >= 11, { what: "all 11 messages" });
+		await sub.stop();
+		expect(batches.every((n) => n >= 1 && n <= 3)).toBe(true);
+		expect(batches.at(-1)).toBe(1);
+		expect(() => bus.subscribe({ groupId: "h", topics: ["t"], maxBatchBytes: 0 }, async () => {})).toThrow(
+			ValidationError,
+		);
+		await bus.close();
+	});
+
 	test("consumers are woken by produce, not by polling", async () => {
 		const bus = await createEmbeddedBus({ dir: freshDir(), pollIntervalMs: 600_000 });
 		await bus.ensureTopics([{ name: "t", partitions: 2 }]);

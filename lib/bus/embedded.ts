@@ -36,8 +36,8 @@ export interface EmbeddedBusOptions {
 	now?: () => number;
 }
 
-/** Upper bound of one fetch, like kafkajs's maxBytesPerPartition; a bigger single message still goes alone. */
-const MAX_BATCH_BYTES = 32 * 1024 * 1024;
+/** Default upper bound of one fetch, like kafkajs's maxBytesPerPartition; a bigger single message still goes alone. */
+export const DEFAULT_MAX_BATCH_BYTES = 32 * 1024 * 1024;
 const encoder = new TextEncoder();
 
 /** Opens (creating) an embedded bus in `options.dir`, taking the directory's exclusive lock. */
@@ -99,7 +99,7 @@ class EmbeddedBus implements Bus {
 		this.host = {
 			partitionCount: (topic) => this.topics.get(topic)?.length,
 			highWatermark: (topic, partition) => this.topics.get(topic)?.[partition]?.highWatermark ?? 0,
-			read: (topic, partition, from, maxCount) => this.read(topic, partition, from, maxCount),
+			read: (topic, partition, from, maxCount, maxBytes) => this.read(topic, partition, from, maxCount, maxBytes),
 			saveOffsets: (groupId, offsets) => this.offsets.save(groupId, offsets),
 		};
 	}
@@ -169,12 +169,17 @@ class EmbeddedBus implements Bus {
 		if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
 			throw new ValidationError(`subscribe: maxBatchSize must be a positive whole number, got ${maxBatchSize}`);
 		}
+		const maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
+		if (!Number.isInteger(maxBatchBytes) || maxBatchBytes < 1) {
+			throw new ValidationError(`subscribe: maxBatchBytes must be a positive whole number, got ${maxBatchBytes}`);
+		}
 		const member = new GroupMember(
 			this.group(options.groupId),
 			{
 				topics: options.topics,
 				fromBeginning: options.fromBeginning ?? true,
 				maxBatchSize,
+				maxBatchBytes,
 				pollIntervalMs: this.options.pollIntervalMs ?? 1000,
 				retryBackoffMs: this.options.retryBackoffMs ?? 100,
 				onHandlerError: this.options.onHandlerError ?? warnHandlerError,
@@ -222,10 +227,10 @@ class EmbeddedBus implements Bus {
 		return group;
 	}
 
-	private read(topic: string, partition: number, from: number, maxCount: number): BusMessage[] {
+	private read(topic: string, partition: number, from: number, maxCount: number, maxBytes: number): BusMessage[] {
 		const log = this.topics.get(topic)?.[partition];
 		if (!log) return [];
-		return log.read(from, maxCount, MAX_BATCH_BYTES).map((record, i) => ({
+		return log.read(from, maxCount, maxBytes).map((record, i) => ({
 			topic,
 			partition,
 			offset: String(from + i),

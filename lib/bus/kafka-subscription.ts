@@ -40,6 +40,7 @@ export function startKafkaSubscription(
 	const { logger, groupId } = deps;
 	const fromBeginning = options.fromBeginning ?? true;
 	const maxBatchSize = options.maxBatchSize ?? 500;
+	const maxBatchBytes = options.maxBatchBytes ?? 32 * 1024 * 1024;
 	const topics = options.topics.map((topic) => deps.physical(topic));
 	const controller = new AbortController();
 	const timers = new Set<ReturnType<typeof setTimeout>>();
@@ -50,9 +51,9 @@ export function startKafkaSubscription(
 		rebalanceTimeout: deps.rebalanceTimeoutMs,
 		maxWaitTimeInMs: deps.maxWaitTimeMs,
 		// kafkajs fetches 1 MiB per partition by default: about one raw page, so bronze would commit to the
-		// lake once per page. The embedded bus's bound (32 MiB) lets a batch of pages share one commit.
-		maxBytesPerPartition: 32 * 1024 * 1024,
-		maxBytes: 50 * 1024 * 1024,
+		// lake once per page. The embedded bus's bound (32 MiB unless asked) lets a batch of pages share one.
+		maxBytesPerPartition: maxBatchBytes,
+		maxBytes: Math.max(maxBatchBytes, 50 * 1024 * 1024),
 		allowAutoTopicCreation: false,
 		retry: deps.retry,
 	});

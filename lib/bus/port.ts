@@ -57,6 +57,8 @@ export interface SubscribeOptions {
 	fromBeginning?: boolean;
 	/** Upper bound of messages handed to one handler call. Default 500. */
 	maxBatchSize?: number;
+	/** Upper bound of the bytes of one fetch (a bigger single message still comes alone). Default 32 MiB. */
+	maxBatchBytes?: number;
 }
 
 export interface Subscription {

@@ -38,6 +38,8 @@ export interface ConsumerLoopOptions {
 	/** First retry delay; doubles each attempt. Default 1000 ms (the product spec's 1 s, 2 s, 4 s). */
 	initialBackoffMs?: number;
 	maxBatchSize?: number;
+	/** Upper bound of the bytes of one batch; see SubscribeOptions.maxBatchBytes. */
+	maxBatchBytes?: number;
 	/**
 	 * Default true. False for consumers of dead-letter topics themselves: a
 	 * failure there is retried by redelivering the batch, never dead-lettered
@@ -111,6 +113,7 @@ export function startConsumerLoop(options: ConsumerLoopOptions): ConsumerLoop {
 			groupId: options.groupId,
 			topics: options.topics,
 			maxBatchSize: options.maxBatchSize,
+			maxBatchBytes: options.maxBatchBytes,
 		},
 		async (batch, { signal }) => {
 			const started = performance.now();

@@ -14,6 +14,8 @@ export interface WorkerDefinition {
 	handler: MessageHandler;
 	/** Optional fast path handling a whole batch; what it leaves goes through `handler`. */
 	batchHandler?: BatchHandler;
+	/** Bytes one batch may hold (bigger batches for a batchHandler that amortises per-batch work). */
+	maxBatchBytes?: number;
 	/** Worker-specific routes mounted on its app beside /health, /ready and /metrics. */
 	routes?: (app: Hono) => void;
 	checks?: ReadinessCheck[];
@@ -48,6 +50,7 @@ export function startWorker(
 		topics: [...definition.topics],
 		handler: definition.handler,
 		batchHandler: definition.batchHandler,
+		maxBatchBytes: definition.maxBatchBytes,
 		logger,
 		metrics,
 		maxAttempts: definition.maxAttempts,
