@@ -46,7 +46,7 @@ export interface BronzeHandlerDeps {
 	tempDir: string;
 	/** Clock for ingested_at; default the system clock. */
 	now?: () => Date;
-	/** Records per transform and lake commit when pages are handled together; default 200,000. */
+	/** Records per transform and lake commit when pages are handled together; default 500,000. */
 	maxBatchRecords?: number;
 	/** Test hook: throw here to simulate a crash at that point. */
 	onStep?: (step: BronzeStep, requestId: string) => void | Promise<void>;
@@ -66,9 +66,12 @@ type CleanedPage = Pick<TransformResult, "rowsIn" | "rowsWritten" | "rowsQuarant
 
 type SplitPage = { envelope: RawDataEnvelope; split: { records: readonly string[]; account?: string | null } };
 
+/** Records one transform and commit take at most: about 130 MB of raw text in DuckDB, which spills beyond its ceiling. */
+export const DEFAULT_MAX_BATCH_RECORDS = 500_000;
+
 export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 	const now = deps.now ?? (() => new Date());
-	const maxBatchRecords = deps.maxBatchRecords ?? 200_000;
+	const maxBatchRecords = deps.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS;
 	const { ledger, tables } = deps;
 
 	/** The bronze.data.cleaned event for pages of one org, source and stream committed in snapshot `snapshotId`. */

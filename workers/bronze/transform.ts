@@ -91,26 +91,34 @@ const PAGE_COLUMNS: readonly [string, string, (p: LandedPage) => string | number
 	["ingested_at", "TIMESTAMPTZ", (p) => p.ingestedAt],
 ];
 
-/** Separators of the staging file: records of a page, and pages. JSON text can never hold them raw. */
+/** Separates the records of a page in its staging file; JSON text can never hold it raw. */
 const RECORD_SEPARATOR = "\u001e";
-const PAGE_SEPARATOR = "\u001d";
+/** Staging files written at once. */
+const WRITE_CONCURRENCY = 32;
 
 async function stage(engine: TransformEngine, pages: readonly LandedPage[], tempDir: string): Promise<void> {
-	await mkdir(tempDir, { recursive: true });
-	const file = join(tempDir, `landed-${randomUUID()}.txt`);
-	// The records travel as they are, separated by control characters that JSON text only holds escaped
-	// (RFC 8259 §7; every splitter emits JSON): no per-record escaping here, and DuckDB splits the file
-	// in one pass, keeping each record's text exactly. Empty pages are left out (nothing to split).
+	// One file per page, its records as they are, separated by a control character JSON text only holds
+	// escaped (RFC 8259 §7; every splitter emits JSON): no per-record escaping here, DuckDB splits each
+	// file in one pass keeping each record's text exactly, and no value it holds is bigger than a page.
+	// Empty pages are left out (nothing to split).
 	const staged = pages.filter((page) => page.records.length > 0);
 	for (const page of staged) {
 		for (const record of page.records) {
-			if (record.includes(RECORD_SEPARATOR) || record.includes(PAGE_SEPARATOR)) {
+			if (record.includes(RECORD_SEPARATOR)) {
 				throw new ValidationError(`a record of ${page.requestId} is not JSON text: it holds a raw control character`);
 			}
 		}
 	}
-	await writeFile(file, staged.map((page) => page.records.join(RECORD_SEPARATOR)).join(PAGE_SEPARATOR));
+	const dir = join(tempDir, `landed-${randomUUID()}`);
+	await mkdir(dir, { recursive: true });
 	try {
+		for (let start = 0; start < staged.length; start += WRITE_CONCURRENCY) {
+			await Promise.all(
+				staged
+					.slice(start, start + WRITE_CONCURRENCY)
+					.map((page, k) => writeFile(join(dir, `${start + k}.txt`), page.records.join(RECORD_SEPARATOR))),
+			);
+		}
 		const rows = staged
 			.map(
 				(page, p) => `(${p}, ${PAGE_COLUMNS.map(([, type, value]) => `${literal(value(page))}::${type}`).join(", ")})`,
@@ -120,8 +128,8 @@ async function stage(engine: TransformEngine, pages: readonly LandedPage[], temp
 			staged.length === 0
 				? "(SELECT NULL::INTEGER AS p, NULL::INTEGER AS i, NULL::VARCHAR AS r) WHERE false"
 				: `(SELECT p, (generate_subscripts(records, 1) - 1)::INTEGER AS i, unnest(records) AS r
-					FROM (SELECT (generate_subscripts(pages, 1) - 1)::INTEGER AS p, string_split(unnest(pages), chr(30)) AS records
-						FROM (SELECT string_split(content, chr(29)) AS pages FROM read_text(${literal(file)}))))`;
+					FROM (SELECT parse_filename(filename, true)::INTEGER AS p, string_split(content, chr(30)) AS records
+						FROM read_text(${literal(join(dir, "*.txt"))})))`;
 		const columns = PAGE_COLUMNS.map(([name]) => `pg.${name}`);
 		await engine.run("CREATE SCHEMA IF NOT EXISTS bronze");
 		await engine.run(
@@ -131,7 +139,7 @@ async function stage(engine: TransformEngine, pages: readonly LandedPage[], temp
 			FROM ${from} AS rec JOIN pg USING (p)`,
 		);
 	} finally {
-		await rm(file, { force: true });
+		await rm(dir, { recursive: true, force: true });
 	}
 }
 
@@ -151,7 +159,14 @@ export async function runBronzeTransform(
 	}
 	await stage(engine, pages, tempDir);
 	const sql = duckdbSqlEngine(engine);
-	for (const model of transform.models) await sql.materialise(model.name, model.body);
+	for (const model of transform.models) {
+		// The two outputs only filter the checked records: views, so a batch's records are held once
+		// (checked) rather than three times, and the landed copy goes as soon as it is checked.
+		if (model.name === RAW || model.name === QUARANTINE) {
+			await engine.run(`CREATE OR REPLACE VIEW ${model.name} AS ${model.body}`);
+		} else await sql.materialise(model.name, model.body);
+		if (model.name === CHECKED) await engine.run(`DROP TABLE IF EXISTS ${LANDED}`);
+	}
 	const per = await engine.all<Record<string, bigint | number | string | null>>(
 		`WITH checks AS (
 			SELECT request_id, count(*) AS rows_checked,

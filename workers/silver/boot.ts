@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import type { Config } from "../../lib/config/index.ts";
 import { openPipelineLake } from "../../lib/pipeline/lake-boot.ts";
 import type { Adapters } from "../../lib/runtime/adapters.ts";
