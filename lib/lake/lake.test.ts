@@ -6,6 +6,7 @@ import { decodeAvro } from "./avro.ts";
 import { CommitConflictError } from "./catalog.ts";
 import type { LakeTable, TableDefinition } from "./index.ts";
 import { parseJson, stringifyJson } from "./json.ts";
+import { PARTITIONS_PER_COPY } from "./write.ts";
 
 const definition = (name: string): TableDefinition => ({
 	layer: "bronze",
@@ -129,6 +130,29 @@ describe("lake tables (local store, SQLite catalog)", () => {
 		expect(manifest.metadata["format-version"]).toBe("2");
 		expect(manifest.metadata.content).toBe("data");
 		expect(metadata.snapshots[0]?.summary["total-records"]).toBe("20");
+	});
+
+	test("an append over more partitions than one COPY takes writes each once, every row exactly once", async () => {
+		const table = await run.lake.createTable(definition("many_partitions"));
+		const dates = Array.from({ length: 100 }, (_, d) => new Date(Date.UTC(2026, 0, 1 + d)).toISOString().slice(0, 10));
+		const written = rows(["a", "b"], dates, 3);
+		expect(dates.length * 2).toBeGreaterThan(PARTITIONS_PER_COPY * 3);
+		await table.append({ rows: written });
+		const plan = await table.planScan();
+		expect(plan.files.length).toBe(200);
+		expect(new Set(plan.files.map((f) => JSON.stringify(f.dataFile.partition))).size).toBe(200);
+		expect(plan.files.every((f) => Number(f.dataFile.record_count) === 3)).toBe(true);
+		const [sums] = await table.query<{ n: bigint; s: bigint }>({ select: "count(*) AS n, sum(impressions) AS s" });
+		expect(Number(sums?.n)).toBe(written.length);
+		expect(Number(sums?.s)).toBe(written.reduce((sum, r) => sum + r.impressions, 0));
+		// A NULL partition value is refused whole, not left out of the groups.
+		const before = await table.metadata();
+		await expect(
+			table.append({
+				sql: "SELECT 'a' AS org_id, DATE '2026-01-01' + i::INTEGER AS report_date, i AS impressions FROM range(100) AS t(i) UNION ALL SELECT 'a', NULL, 1",
+			}),
+		).rejects.toBeInstanceOf(ValidationError);
+		expect((await table.metadata())["current-snapshot-id"]).toBe(before["current-snapshot-id"]);
 	});
 
 	test("scan planning prunes by partition and by column bounds", async () => {

@@ -116,8 +116,12 @@ export async function writeDataFiles(
 		const relation = await sourceRelation(ctx, schema, source, dir);
 		if (relation === null) return [];
 		const { org, date } = partitionColumns(spec);
-		const out = join(dir, "out");
-		const described = await copyPartitioned(ctx, schema, spec, relation, out);
+		const described: DataFile[] = [];
+		const groups = await partitionGroups(ctx, relation, org, date);
+		for (const [i, where] of groups.entries()) {
+			const part = where === null ? relation : { ...relation, sql: `(SELECT * FROM ${relation.sql} WHERE ${where})` };
+			described.push(...(await copyPartitioned(ctx, schema, spec, part, join(dir, `out-${i}`))));
+		}
 		return await uploadFiles(ctx, described, (file) => {
 			const orgValue = encodeURIComponent(String(file.partition[org]));
 			const day = dateFromDays(Number(file.partition[date]));
@@ -126,6 +130,51 @@ export async function writeDataFiles(
 	} finally {
 		await rm(dir, { recursive: true, force: true });
 	}
+}
+
+/**
+ * The partitions one COPY writes at most. DuckDB's partitioned writer keeps
+ * every open file's rows in memory until it closes them all at the end, so a
+ * batch spanning a year of report days would need all of it in memory at
+ * once (and ran out at a 512 MB ceiling with ~110 MB of records).
+ */
+export const PARTITIONS_PER_COPY = 64;
+
+/**
+ * The relation cut into groups of at most PARTITIONS_PER_COPY partitions, as
+ * WHERE predicates (ranges of days per organisation), or one group (null =
+ * everything) when it is small, or when a partition value is NULL or absent
+ * (the single COPY then fails on it, as it must, rather than leave it out).
+ */
+async function partitionGroups(
+	ctx: WriteContext,
+	relation: Relation,
+	org: string,
+	date: string,
+): Promise<(string | null)[]> {
+	if (!relation.has(org) || !relation.has(date)) return [null];
+	const parts = await ctx.engine.all<{ o: string | null; d: string | null }>(
+		`SELECT DISTINCT CAST(${ident(org)} AS VARCHAR) AS o, CAST(${ident(date)} AS VARCHAR) AS d FROM ${relation.sql} ORDER BY o, d`,
+	);
+	if (parts.length <= PARTITIONS_PER_COPY || parts.some((p) => p.o === null || p.d === null)) return [null];
+	const groups: string[] = [];
+	for (let start = 0; start < parts.length; start += PARTITIONS_PER_COPY) {
+		const ranges = new Map<string, { from: string; to: string }>();
+		for (const { o, d } of parts.slice(start, start + PARTITIONS_PER_COPY) as { o: string; d: string }[]) {
+			const range = ranges.get(o);
+			if (range) range.to = d;
+			else ranges.set(o, { from: d, to: d });
+		}
+		groups.push(
+			[...ranges]
+				.map(
+					([o, { from, to }]) =>
+						`(CAST(${ident(org)} AS VARCHAR) = ${sqlString(o)} AND CAST(${ident(date)} AS VARCHAR) BETWEEN ${sqlString(from)} AND ${sqlString(to)})`,
+				)
+				.join(" OR "),
+		);
+	}
+	return groups;
 }
 
 /**
