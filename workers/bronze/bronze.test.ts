@@ -308,6 +308,22 @@ describe("bronze worker", () => {
 			row_counts: { in: 3, written: 2, quarantined: 1 },
 		});
 	});
+
+	test("a batch bigger than the record or text limit is committed in chunks, every page once", async () => {
+		const pages = ["2026-06-02", "2026-06-03", "2026-06-04"].map((day) =>
+			rawEnvelope("meta", "delivery", JSON.stringify({ data: [meta(day), meta(day)] })),
+		);
+		const oneRecord = JSON.stringify(meta("2026-06-02")).length;
+		for (const limits of [{ maxBatchRecords: 4 }, { maxBatchChars: oneRecord * 5 }]) {
+			const batch = pages.map((p) => ({ ...p, request_id: `test-${crypto.randomUUID()}` }));
+			const raw = (await fx.lake.tables.raw.history()).length;
+			const handle = fx.handler({ crashAt: "lake-committed", requestId: "none" }, limits);
+			expect(await handle.handleMany(batch)).toEqual([]);
+			// Two pages (4 records, 4 record lengths of text) fit a chunk; the third starts the next.
+			expect((await fx.lake.tables.raw.history()).length).toBe(raw + 2);
+			for (const page of batch) expect(await storedRows(page.request_id)).toBe(2);
+		}
+	});
 });
 
 async function storedRows(requestId: string): Promise<number> {

@@ -48,6 +48,8 @@ export interface BronzeHandlerDeps {
 	now?: () => Date;
 	/** Records per transform and lake commit when pages are handled together; default 500,000. */
 	maxBatchRecords?: number;
+	/** Characters of record text per transform and lake commit; default 96 Mi (see DEFAULT_MAX_BATCH_CHARS). */
+	maxBatchChars?: number;
 	/** Test hook: throw here to simulate a crash at that point. */
 	onStep?: (step: BronzeStep, requestId: string) => void | Promise<void>;
 }
@@ -66,12 +68,19 @@ type CleanedPage = Pick<TransformResult, "rowsIn" | "rowsWritten" | "rowsQuarant
 
 type SplitPage = { envelope: RawDataEnvelope; split: { records: readonly string[]; account?: string | null } };
 
-/** Records one transform and commit take at most: about 130 MB of raw text in DuckDB, which spills beyond its ceiling. */
+/** Records one transform and commit take at most. */
 export const DEFAULT_MAX_BATCH_RECORDS = 500_000;
+/**
+ * Record text one transform and commit take at most: with the other columns, about 200 MB in DuckDB
+ * (which spills beyond its ceiling, 512 MB by default). The lake writes at most PARTITIONS_PER_COPY
+ * report days per Parquet COPY, so the writer's buffers stay a fraction of it.
+ */
+export const DEFAULT_MAX_BATCH_CHARS = 96 * 1024 * 1024;
 
 export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 	const now = deps.now ?? (() => new Date());
 	const maxBatchRecords = deps.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS;
+	const maxBatchChars = deps.maxBatchChars ?? DEFAULT_MAX_BATCH_CHARS;
 	const { ledger, tables } = deps;
 
 	/** The bronze.data.cleaned event for pages of one org, source and stream committed in snapshot `snapshotId`. */
@@ -257,8 +266,8 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 	}
 
 	/**
-	 * Many fresh pages at once, up to `maxBatchRecords` records per transform
-	 * and lake commit. Pages seen before (done, or pending after a crash), pages
+	 * Many fresh pages at once, up to `maxBatchRecords` records and
+	 * `maxBatchChars` characters of them per transform and lake commit. Pages seen before (done, or pending after a crash), pages
 	 * that cannot be read or split, and repeats within the batch are returned
 	 * for handleOne, which knows how to finish, recover or quarantine them.
 	 */
@@ -284,10 +293,12 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 		);
 		let chunk: SplitPage[] = [];
 		let records = 0;
+		let chars = 0;
 		const flush = async () => {
 			if (chunk.length > 0) await ingest(chunk, false);
 			chunk = [];
 			records = 0;
+			chars = 0;
 		};
 		for (const envelope of unique) {
 			if (!claimed.has(envelope.request_id)) {
@@ -300,9 +311,14 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 				left.push(envelope); // claimed and pending: handleOne quarantines it as a recovering page
 				continue;
 			}
-			if (records > 0 && records + split.records.length > maxBatchRecords) await flush();
+			let pageChars = 0;
+			for (const record of split.records) pageChars += record.length;
+			if (records > 0 && (records + split.records.length > maxBatchRecords || chars + pageChars > maxBatchChars)) {
+				await flush();
+			}
 			chunk.push({ envelope, split });
 			records += split.records.length;
+			chars += pageChars;
 		}
 		await flush();
 		return left;

@@ -42,7 +42,10 @@ export interface BronzeFixture {
 	deadLetters(): Promise<{ request_id: string; reason: string }[]>;
 	ledgerRows(): Promise<LedgerRow[]>;
 	/** The handler with the worker's dependencies, throwing once at `crashAt` for `requestId`. */
-	handler(crash: { crashAt: BronzeStep; requestId: string }): BronzeHandler;
+	handler(
+		crash: { crashAt: BronzeStep; requestId: string },
+		limits?: Pick<BronzeHandlerDeps, "maxBatchRecords" | "maxBatchChars">,
+	): BronzeHandler;
 	close(): Promise<void>;
 }
 
@@ -127,10 +130,11 @@ export async function boot(ns: { dir: string; id: string }, store: ObjectStore):
 			return [...letters.values()];
 		},
 		ledgerRows: () => app.db.selectFrom("bronze_requests").selectAll().execute(),
-		handler({ crashAt, requestId }) {
+		handler({ crashAt, requestId }, limits = {}) {
 			let crashed = false;
 			return createBronzeHandler({
 				...deps,
+				...limits,
 				onStep: (step, id) => {
 					if (step === crashAt && id === requestId && !crashed) {
 						crashed = true;
