@@ -15,6 +15,8 @@ export interface ModelRun {
 	name(logical: string): string;
 	/** Creates a relation from a SELECT over this run's relations (names already physical). */
 	create(logical: string, select: string): Promise<void>;
+	/** Creates a view (read again by every query of it) over this run's relations or files. */
+	createView(logical: string, select: string): Promise<void>;
 	/** Materialises a model's body as its output relation. */
 	materialise(model: Model): Promise<void>;
 	/** Detaches the catalog, dropping every relation of the run. */
@@ -48,6 +50,10 @@ export async function openModelRun(engine: TransformEngine): Promise<ModelRun> {
 	return {
 		name,
 		create,
+		async createView(logical, select) {
+			await ensureSchema(logical.split(".")[0] ?? "main");
+			await engine.run(`CREATE OR REPLACE VIEW ${name(logical)} AS ${select}`);
+		},
 		materialise: (model) => create(model.name, qualifyNames(model.body, catalog)),
 		close: () => engine.run(`DETACH DATABASE IF EXISTS ${catalog}`),
 	};
@@ -81,5 +87,5 @@ export async function stageFromLake(
 ): Promise<void> {
 	const [layer = "", name = ""] = logical.split(".");
 	const table = await lake.loadTable(layer as "bronze" | "silver", name);
-	await run.create(logical, `SELECT * FROM ${await table.relation(filter)}`);
+	await run.createView(logical, `SELECT * FROM ${await table.relation(filter)}`);
 }
