@@ -48,7 +48,7 @@ export interface BronzeHandlerDeps {
 	now?: () => Date;
 	/** Records per transform and lake commit when pages are handled together; default 500,000. */
 	maxBatchRecords?: number;
-	/** Characters of record text per transform and lake commit; default 96 Mi (see DEFAULT_MAX_BATCH_CHARS). */
+	/** Characters of record text per transform and lake commit; default 64 Mi (see DEFAULT_MAX_BATCH_CHARS). */
 	maxBatchChars?: number;
 	/** Test hook: throw here to simulate a crash at that point. */
 	onStep?: (step: BronzeStep, requestId: string) => void | Promise<void>;
@@ -71,11 +71,11 @@ type SplitPage = { envelope: RawDataEnvelope; split: { records: readonly string[
 /** Records one transform and commit take at most. */
 export const DEFAULT_MAX_BATCH_RECORDS = 500_000;
 /**
- * Record text one transform and commit take at most: with the other columns, about 200 MB in DuckDB
+ * Record text one transform and commit take at most: with the other columns, about 140 MB in DuckDB
  * (which spills beyond its ceiling, 512 MB by default). The lake writes at most PARTITIONS_PER_COPY
  * report days per Parquet COPY, so the writer's buffers stay a fraction of it.
  */
-export const DEFAULT_MAX_BATCH_CHARS = 96 * 1024 * 1024;
+export const DEFAULT_MAX_BATCH_CHARS = 64 * 1024 * 1024;
 
 export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 	const now = deps.now ?? (() => new Date());

@@ -17,7 +17,7 @@ export { connectionTimezones } from "./timezones.ts";
 export { type BronzeTransform, loadBronzeTransform } from "./transform.ts";
 
 /** Bytes of raw pages one bus batch of the bronze worker holds at most. */
-export const BRONZE_BATCH_BYTES = 128 * 1024 * 1024;
+export const BRONZE_BATCH_BYTES = 64 * 1024 * 1024;
 
 /** The bronze worker: `connector.data.raw` pages into bronze.raw_records and bronze.quarantine. */
 export function bronzeWorker(deps: BronzeHandlerDeps): WorkerDefinition {
