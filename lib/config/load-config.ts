@@ -21,7 +21,7 @@ export interface Config {
 	/** Grace period after SIGTERM before in-flight work is abandoned. PACER_SHUTDOWN_TIMEOUT_MS, default 8000. */
 	readonly shutdownTimeoutMs: number;
 	/**
-	 * Memory ceiling of each pipeline worker's DuckDB (bronze, silver), in DuckDB's notation; beyond it DuckDB
+	 * Memory ceiling of each pipeline worker's DuckDB (bronze, silver, gold), in DuckDB's notation; beyond it DuckDB
 	 * spills to the worker's scratch directory. PACER_DUCKDB_MEMORY_LIMIT, default 512MB.
 	 */
 	readonly duckdbMemoryLimit: string;
