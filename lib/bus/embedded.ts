@@ -17,7 +17,7 @@ import type {
 	Subscription,
 	TopicSpec,
 } from "./port.ts";
-import { assertPartitionCount, assertTopicName } from "./topics.ts";
+import { assertPartitionCount, assertTopicName, batchLimits } from "./topics.ts";
 
 export interface EmbeddedBusOptions {
 	/** Directory holding the logs, committed offsets and the owner lock; created if missing. */
@@ -36,8 +36,6 @@ export interface EmbeddedBusOptions {
 	now?: () => number;
 }
 
-/** Default upper bound of one fetch, like kafkajs's maxBytesPerPartition; a bigger single message still goes alone. */
-export const DEFAULT_MAX_BATCH_BYTES = 32 * 1024 * 1024;
 const encoder = new TextEncoder();
 
 /** Opens (creating) an embedded bus in `options.dir`, taking the directory's exclusive lock. */
@@ -165,14 +163,7 @@ class EmbeddedBus implements Bus {
 			});
 		}
 		for (const topic of options.topics) this.requireTopic(topic);
-		const maxBatchSize = options.maxBatchSize ?? 500;
-		if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
-			throw new ValidationError(`subscribe: maxBatchSize must be a positive whole number, got ${maxBatchSize}`);
-		}
-		const maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
-		if (!Number.isInteger(maxBatchBytes) || maxBatchBytes < 1) {
-			throw new ValidationError(`subscribe: maxBatchBytes must be a positive whole number, got ${maxBatchBytes}`);
-		}
+		const { maxBatchSize, maxBatchBytes } = batchLimits(options);
 		const member = new GroupMember(
 			this.group(options.groupId),
 			{

@@ -8,6 +8,7 @@ import type { Admin, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
 import { AdapterError, type PacerError } from "../errors.ts";
 import { type BusLogger, toAdapterError } from "./kafka-support.ts";
 import type { BatchHandler, BusMessage, SubscribeOptions, Subscription } from "./port.ts";
+import { batchLimits } from "./topics.ts";
 
 export interface KafkaSubscriptionDeps {
 	kafka: Kafka;
@@ -39,8 +40,7 @@ export function startKafkaSubscription(
 ): Subscription {
 	const { logger, groupId } = deps;
 	const fromBeginning = options.fromBeginning ?? true;
-	const maxBatchSize = options.maxBatchSize ?? 500;
-	const maxBatchBytes = options.maxBatchBytes ?? 32 * 1024 * 1024;
+	const { maxBatchSize, maxBatchBytes } = batchLimits(options);
 	const topics = options.topics.map((topic) => deps.physical(topic));
 	const controller = new AbortController();
 	const timers = new Set<ReturnType<typeof setTimeout>>();
@@ -51,7 +51,7 @@ export function startKafkaSubscription(
 		rebalanceTimeout: deps.rebalanceTimeoutMs,
 		maxWaitTimeInMs: deps.maxWaitTimeMs,
 		// kafkajs fetches 1 MiB per partition by default: about one raw page, so bronze would commit to the
-		// lake once per page. The embedded bus's bound (32 MiB unless asked) lets a batch of pages share one.
+		// lake once per page. The shared bound (DEFAULT_MAX_BATCH_BYTES unless asked) lets pages share one.
 		maxBytesPerPartition: maxBatchBytes,
 		maxBytes: Math.max(maxBatchBytes, 50 * 1024 * 1024),
 		allowAutoTopicCreation: false,

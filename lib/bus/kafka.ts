@@ -148,18 +148,12 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<Bus> {
 
 		subscribe(subscribeOptions, handler) {
 			assertOpen();
-			const { groupId, topics: names, maxBatchSize, maxBatchBytes } = subscribeOptions;
+			const { groupId, topics: names } = subscribeOptions;
 			if (typeof groupId !== "string" || groupId.length === 0) {
 				throw new ValidationError("subscribe: groupId must be a non-empty string");
 			}
 			if (names.length === 0) throw new ValidationError("subscribe: topics must name at least one topic");
 			for (const name of names) assertTopicName(name);
-			if (maxBatchSize !== undefined && (!Number.isInteger(maxBatchSize) || maxBatchSize < 1)) {
-				throw new ValidationError(`subscribe: maxBatchSize must be a positive whole number, got ${maxBatchSize}`);
-			}
-			if (maxBatchBytes !== undefined && (!Number.isInteger(maxBatchBytes) || maxBatchBytes < 1)) {
-				throw new ValidationError(`subscribe: maxBatchBytes must be a positive whole number, got ${maxBatchBytes}`);
-			}
 			const inner = startKafkaSubscription(
 				{
 					kafka,

@@ -1,5 +1,27 @@
 import { ValidationError } from "../errors.ts";
-import type { TopicSpec } from "./port.ts";
+import type { SubscribeOptions, TopicSpec } from "./port.ts";
+
+/** Messages one batch holds at most, unless a subscription asks otherwise. */
+export const DEFAULT_MAX_BATCH_SIZE = 500;
+/** Bytes one fetch holds at most (like kafkajs's maxBytesPerPartition; a bigger single message still comes alone). */
+export const DEFAULT_MAX_BATCH_BYTES = 32 * 1024 * 1024;
+
+/** A subscription's batch bounds with their defaults; one that is not a positive whole number is a ValidationError. */
+export function batchLimits(options: Pick<SubscribeOptions, "maxBatchSize" | "maxBatchBytes">): {
+	maxBatchSize: number;
+	maxBatchBytes: number;
+} {
+	const limits = {
+		maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
+		maxBatchBytes: options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES,
+	};
+	for (const [name, value] of Object.entries(limits)) {
+		if (!Number.isInteger(value) || value < 1) {
+			throw new ValidationError(`subscribe: ${name} must be a positive whole number, got ${value}`);
+		}
+	}
+	return limits;
+}
 
 /** Raw API response pages from the connector worker (DESIGN.md §4). */
 export const CONNECTOR_DATA_RAW = "connector.data.raw";
