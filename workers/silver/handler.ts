@@ -82,10 +82,11 @@ export function createSilverProcessor(deps: SilverDeps): SilverProcessor {
 
 	/**
 	 * Row count and an order-independent digest of rows typed as the table
-	 * stores them: the sum of DuckDB's 64-bit hash of each row (hashing the row
-	 * itself, not its text, which costs a string per row), so no sort is
-	 * needed. Both sides are hashed by the same engine in the same run. Equal counts and sums mean "already written"; two different row
-	 * sets agreeing on both is a 1-in-2^64 event, and would only skip a rewrite.
+	 * stores them: the sum of DuckDB's 64-bit hash of each row (the row itself,
+	 * not its text, which would cost a string per row), so no sort is needed.
+	 * Both sides are hashed by the same engine in the same run. Equal counts
+	 * and sums mean "already written"; two different row sets agreeing on both
+	 * is a 1-in-2^64 event, and would only skip a rewrite.
 	 */
 	const digestSql = `count(*) AS n, coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR AS d`;
 

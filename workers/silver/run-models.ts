@@ -43,17 +43,15 @@ export async function openModelRun(engine: TransformEngine): Promise<ModelRun> {
 		schemas.add(layer);
 	};
 	const name = (logical: string) => qualifyNames(logical, catalog);
-	const create = async (logical: string, select: string) => {
+	const define = (kind: "TABLE" | "VIEW") => async (logical: string, select: string) => {
 		await ensureSchema(logical.split(".")[0] ?? "main");
-		await engine.run(`CREATE OR REPLACE TABLE ${name(logical)} AS ${select}`);
+		await engine.run(`CREATE OR REPLACE ${kind} ${name(logical)} AS ${select}`);
 	};
+	const create = define("TABLE");
 	return {
 		name,
 		create,
-		async createView(logical, select) {
-			await ensureSchema(logical.split(".")[0] ?? "main");
-			await engine.run(`CREATE OR REPLACE VIEW ${name(logical)} AS ${select}`);
-		},
+		createView: define("VIEW"),
 		materialise: (model) => create(model.name, qualifyNames(model.body, catalog)),
 		close: () => engine.run(`DETACH DATABASE IF EXISTS ${catalog}`),
 	};
