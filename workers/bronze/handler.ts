@@ -77,11 +77,52 @@ export const DEFAULT_MAX_BATCH_RECORDS = 500_000;
  */
 export const DEFAULT_MAX_BATCH_CHARS = 64 * 1024 * 1024;
 
+/** The transform's outputs as the lake appends read them: the live views, with the transform's version. */
+function liveOutputs(version: string): { raw: string; quarantine: string } {
+	return { raw: `(SELECT *, ${sqlLiteral(version)} AS transform_version FROM ${RAW})`, quarantine: QUARANTINE };
+}
+
+const sqlLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+const BATCH_RAW = "bronze.batch_raw_records";
+const BATCH_QUARANTINE = "bronze.batch_quarantine";
+
+/**
+ * The rows of a batch's earlier chunks, set aside in the engine (which spills
+ * them to its scratch directory beyond its memory ceiling) until the batch's
+ * one commit.
+ */
+function batchRows(engine: TransformEngine, version: string) {
+	let used = false;
+	const outputs = liveOutputs(version);
+	return {
+		used: () => used,
+		/** Moves the current transform's outputs aside. */
+		async keep(): Promise<void> {
+			const verb = (table: string) => (used ? `INSERT INTO ${table}` : `CREATE OR REPLACE TABLE ${table} AS`);
+			await engine.run(`${verb(BATCH_RAW)} SELECT * FROM ${outputs.raw}`);
+			await engine.run(`${verb(BATCH_QUARANTINE)} SELECT * FROM ${outputs.quarantine}`);
+			used = true;
+		},
+		/** Every chunk's rows: those set aside and the current transform's. */
+		async all(): Promise<{ raw: string; quarantine: string }> {
+			await this.keep();
+			return { raw: BATCH_RAW, quarantine: BATCH_QUARANTINE };
+		},
+		async drop(): Promise<void> {
+			if (!used) return;
+			await engine.run(`DROP TABLE IF EXISTS ${BATCH_RAW}; DROP TABLE IF EXISTS ${BATCH_QUARANTINE}`);
+			used = false;
+		},
+	};
+}
+
 export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 	const now = deps.now ?? (() => new Date());
 	const maxBatchRecords = deps.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS;
 	const maxBatchChars = deps.maxBatchChars ?? DEFAULT_MAX_BATCH_CHARS;
 	const { ledger, tables } = deps;
+	const live = () => liveOutputs(deps.transform.version);
 
 	/** The bronze.data.cleaned event for pages of one org, source and stream committed in snapshot `snapshotId`. */
 	const cleanedEvent = (envelope: RawDataEnvelope, snapshotId: string, members: readonly CleanedPage[]) =>
@@ -171,16 +212,8 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 		throw new PageQuarantinedError(`page quarantined: ${reason}`);
 	}
 
-	/**
-	 * Runs the bronze models once over `pages`, appends all their valid rows in
-	 * one commit and their failures in another, then completes their ledger
-	 * rows and publishes. `recovering` (one page only) skips a table that
-	 * already holds the page from an attempt that died before its ledger update.
-	 */
-	async function ingest(pages: readonly SplitPage[], recovering: boolean): Promise<void> {
-		const first = pages[0]?.envelope;
-		if (!first) return;
-		const ingestedAt = now();
+	/** Runs the bronze models over one chunk of pages; their rows wait in the engine's RAW and QUARANTINE. */
+	async function transformChunk(pages: readonly SplitPage[], ingestedAt: Date): Promise<Map<string, TransformResult>> {
 		const landed = await Promise.all(
 			pages.map(async ({ envelope, split }) => {
 				const fetchedAt = new Date(envelope.produced_at);
@@ -201,18 +234,34 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 				};
 			}),
 		);
-		const results = await runBronzeTransform(deps.engine, deps.transform, landed, deps.tempDir);
+		return runBronzeTransform(deps.engine, deps.transform, landed, deps.tempDir);
+	}
+
+	/**
+	 * Appends the rows of `pages` (transformed into `raw` and `quarantine`)
+	 * in one commit per table, then completes their ledger rows and publishes.
+	 * `recovering` (one page only) skips a table that already holds the page
+	 * from an attempt that died before its ledger update.
+	 */
+	async function commit(
+		pages: readonly RawDataEnvelope[],
+		results: ReadonlyMap<string, TransformResult>,
+		from: { raw: string; quarantine: string },
+		ingestedAt: Date,
+		recovering: boolean,
+	): Promise<void> {
+		const first = pages[0];
+		if (!first) return;
 		const total = (key: "rowsWritten" | "rowsQuarantined") => [...results.values()].reduce((sum, r) => sum + r[key], 0);
-		const version = deps.transform.version.replace(/'/g, "''");
 		const snapshotId =
-			total("rowsWritten") > 0
-				? await append(tables.raw, `SELECT *, '${version}' AS transform_version FROM ${RAW}`, first, recovering)
-				: null;
-		if (total("rowsQuarantined") > 0) await append(tables.quarantine, `SELECT * FROM ${QUARANTINE}`, first, recovering);
-		for (const { envelope } of pages) await deps.onStep?.("lake-committed", envelope.request_id);
+			total("rowsWritten") > 0 ? await append(tables.raw, `SELECT * FROM ${from.raw}`, first, recovering) : null;
+		if (total("rowsQuarantined") > 0) {
+			await append(tables.quarantine, `SELECT * FROM ${from.quarantine}`, first, recovering);
+		}
+		for (const envelope of pages) await deps.onStep?.("lake-committed", envelope.request_id);
 
 		await ledger.completeMany(
-			pages.map(({ envelope }) => {
+			pages.map((envelope) => {
 				const result = results.get(envelope.request_id) as TransformResult;
 				return {
 					requestId: envelope.request_id,
@@ -231,12 +280,12 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 				};
 			}),
 		);
-		for (const { envelope } of pages) await deps.onStep?.("ledger-completed", envelope.request_id);
+		for (const envelope of pages) await deps.onStep?.("ledger-completed", envelope.request_id);
 
 		// One event per org, source and stream of the batch: silver needs the org and the dates.
 		if (snapshotId === null) return;
 		const groups = new Map<string, { envelope: RawDataEnvelope; members: CleanedPage[] }>();
-		for (const { envelope } of pages) {
+		for (const envelope of pages) {
 			const result = results.get(envelope.request_id) as TransformResult;
 			if (result.rowsWritten === 0) continue;
 			const key = `${envelope.org_id}\u0000${envelope.source}\u0000${envelope.stream}`;
@@ -262,14 +311,21 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 		if (!body.ok) return quarantinePage(envelope, body.reason, body.raw, recovering);
 		const split = splitPage(envelope.source, envelope.stream, body.text);
 		if (!split.ok) return quarantinePage(envelope, split.reason, body.text, recovering);
-		await ingest([{ envelope, split }], recovering);
+		const ingestedAt = now();
+		const results = await transformChunk([{ envelope, split }], ingestedAt);
+		await commit([envelope], results, live(), ingestedAt, recovering);
 	}
 
 	/**
-	 * Many fresh pages at once, up to `maxBatchRecords` records and
-	 * `maxBatchChars` characters of them per transform and lake commit. Pages seen before (done, or pending after a crash), pages
-	 * that cannot be read or split, and repeats within the batch are returned
-	 * for handleOne, which knows how to finish, recover or quarantine them.
+	 * Many fresh pages at once: the bronze models run over chunks of at most
+	 * `maxBatchRecords` records and `maxBatchChars` characters of them (the
+	 * engine's working set), and all chunks' rows go into the lake in one
+	 * commit per table. Each commit writes a file for every report day it
+	 * touches, so one commit per batch rather than per chunk means several
+	 * times fewer files for bronze to write and for silver to read. Pages seen
+	 * before (done, or pending after a crash), pages that cannot be read or
+	 * split, and repeats within the batch are returned for handleOne, which
+	 * knows how to finish, recover or quarantine them.
 	 */
 	async function handleMany(envelopes: readonly RawDataEnvelope[]): Promise<RawDataEnvelope[]> {
 		const left: RawDataEnvelope[] = [];
@@ -291,36 +347,50 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 				startedAt: now(),
 			})),
 		);
+		const ingestedAt = now();
+		const done: RawDataEnvelope[] = [];
+		const results = new Map<string, TransformResult>();
+		const kept = batchRows(deps.engine, deps.transform.version);
 		let chunk: SplitPage[] = [];
 		let records = 0;
 		let chars = 0;
 		const flush = async () => {
-			if (chunk.length > 0) await ingest(chunk, false);
+			if (chunk.length === 0) return;
+			// The previous chunk's rows move aside before this chunk's transform replaces them.
+			if (done.length > 0) await kept.keep();
+			for (const [requestId, result] of await transformChunk(chunk, ingestedAt)) results.set(requestId, result);
+			done.push(...chunk.map((page) => page.envelope));
 			chunk = [];
 			records = 0;
 			chars = 0;
 		};
-		for (const envelope of unique) {
-			if (!claimed.has(envelope.request_id)) {
-				left.push(envelope);
-				continue;
+		try {
+			for (const envelope of unique) {
+				if (!claimed.has(envelope.request_id)) {
+					left.push(envelope);
+					continue;
+				}
+				const body = await readRawBody(envelope, deps.store);
+				const split = body.ok ? splitPage(envelope.source, envelope.stream, body.text) : null;
+				if (!split?.ok) {
+					left.push(envelope); // claimed and pending: handleOne quarantines it as a recovering page
+					continue;
+				}
+				let pageChars = 0;
+				for (const record of split.records) pageChars += record.length;
+				if (records > 0 && (records + split.records.length > maxBatchRecords || chars + pageChars > maxBatchChars)) {
+					await flush();
+				}
+				chunk.push({ envelope, split });
+				records += split.records.length;
+				chars += pageChars;
 			}
-			const body = await readRawBody(envelope, deps.store);
-			const split = body.ok ? splitPage(envelope.source, envelope.stream, body.text) : null;
-			if (!split?.ok) {
-				left.push(envelope); // claimed and pending: handleOne quarantines it as a recovering page
-				continue;
-			}
-			let pageChars = 0;
-			for (const record of split.records) pageChars += record.length;
-			if (records > 0 && (records + split.records.length > maxBatchRecords || chars + pageChars > maxBatchChars)) {
-				await flush();
-			}
-			chunk.push({ envelope, split });
-			records += split.records.length;
-			chars += pageChars;
+			await flush();
+			// One chunk: its rows are appended straight from the transform's outputs.
+			await commit(done, results, kept.used() ? await kept.all() : live(), ingestedAt, false);
+		} finally {
+			await kept.drop();
 		}
-		await flush();
 		return left;
 	}
 
