@@ -354,15 +354,23 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 		let chunk: SplitPage[] = [];
 		let records = 0;
 		let chars = 0;
+		// A chunk's transform runs in the engine while the next chunk's pages are read and split here; at
+		// most one transform is in flight, so at most two chunks of records are held.
+		let inFlight: Promise<void> = Promise.resolve();
 		const flush = async () => {
 			if (chunk.length === 0) return;
-			// The previous chunk's rows move aside before this chunk's transform replaces them.
-			if (done.length > 0) await kept.keep();
-			for (const [requestId, result] of await transformChunk(chunk, ingestedAt)) results.set(requestId, result);
-			done.push(...chunk.map((page) => page.envelope));
+			await inFlight;
+			const pages = chunk;
 			chunk = [];
 			records = 0;
 			chars = 0;
+			inFlight = (async () => {
+				// The previous chunk's rows move aside before this chunk's transform replaces them.
+				if (done.length > 0) await kept.keep();
+				for (const [requestId, result] of await transformChunk(pages, ingestedAt)) results.set(requestId, result);
+				done.push(...pages.map((page) => page.envelope));
+			})();
+			inFlight.catch(() => {}); // awaited (and thrown) by the next flush or the commit
 		};
 		try {
 			for (const envelope of unique) {
@@ -386,9 +394,11 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 				chars += pageChars;
 			}
 			await flush();
+			await inFlight;
 			// One chunk: its rows are appended straight from the transform's outputs.
 			await commit(done, results, kept.used() ? await kept.all() : live(), ingestedAt, false);
 		} finally {
+			await inFlight.catch(() => {});
 			await kept.drop();
 		}
 		return left;
