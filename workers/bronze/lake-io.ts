@@ -2,9 +2,8 @@ import type { LakeTable } from "../../lib/lake/index.ts";
 
 /**
  * Whether the table already holds rows of `requestId` (a commit from an
- * attempt that died before its ledger update). Every append of the bronze
- * worker writes files of one request only, so the request_id bounds of each
- * file prune the scan to that request's files.
+ * attempt that died before its ledger update). The scan is pruned to the org
+ * and to files whose request_id bounds cover the request.
  */
 export async function alreadyHolds(table: LakeTable, orgId: string, requestId: string): Promise<boolean> {
 	const [row] = await table.query<{ n: bigint | number }>({
