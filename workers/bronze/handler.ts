@@ -25,7 +25,14 @@ import { readRawBody } from "./body.ts";
 import { alreadyHolds, currentSnapshotId, dayIn } from "./lake-io.ts";
 import type { BronzeLedger, LedgerRow } from "./ledger.ts";
 import { splitPage } from "./split/index.ts";
-import { type BronzeTransform, QUARANTINE, RAW, runBronzeTransform, type TransformResult } from "./transform.ts";
+import {
+	type BronzeTransform,
+	bronzeBatch,
+	type LandedPage,
+	QUARANTINE,
+	RAW,
+	type TransformResult,
+} from "./transform.ts";
 
 /** The whole page failed (not JSON, no list, unexpected header, checksum): quarantined, then dead-lettered. */
 export class PageQuarantinedError extends ValidationError {}
@@ -77,52 +84,15 @@ export const DEFAULT_MAX_BATCH_RECORDS = 500_000;
  */
 export const DEFAULT_MAX_BATCH_CHARS = 32 * 1024 * 1024;
 
-/** The transform's outputs as the lake appends read them: the live views, with the transform's version. */
-function liveOutputs(version: string): { raw: string; quarantine: string } {
-	return { raw: `(SELECT *, ${sqlLiteral(version)} AS transform_version FROM ${RAW})`, quarantine: QUARANTINE };
-}
-
-const sqlLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
-
-const BATCH_RAW = "bronze.batch_raw_records";
-const BATCH_QUARANTINE = "bronze.batch_quarantine";
-
-/**
- * The rows of a batch's earlier chunks, set aside in the engine (which spills
- * them to its scratch directory beyond its memory ceiling) until the batch's
- * one commit.
- */
-function batchRows(engine: TransformEngine, version: string) {
-	let used = false;
-	const outputs = liveOutputs(version);
-	return {
-		used: () => used,
-		/** Moves the current transform's outputs aside. */
-		async keep(): Promise<void> {
-			const verb = (table: string) => (used ? `INSERT INTO ${table}` : `CREATE OR REPLACE TABLE ${table} AS`);
-			await engine.run(`${verb(BATCH_RAW)} SELECT * FROM ${outputs.raw}`);
-			await engine.run(`${verb(BATCH_QUARANTINE)} SELECT * FROM ${outputs.quarantine}`);
-			used = true;
-		},
-		/** Every chunk's rows: those set aside and the current transform's. */
-		async all(): Promise<{ raw: string; quarantine: string }> {
-			await this.keep();
-			return { raw: BATCH_RAW, quarantine: BATCH_QUARANTINE };
-		},
-		async drop(): Promise<void> {
-			if (!used) return;
-			await engine.run(`DROP TABLE IF EXISTS ${BATCH_RAW}; DROP TABLE IF EXISTS ${BATCH_QUARANTINE}`);
-			used = false;
-		},
-	};
-}
+/** bronze.raw_records as the lake append reads it: the output's rows with the transform's version. */
+const RAW_WITH_VERSION = (version: string) =>
+	`SELECT *, '${version.replace(/'/g, "''")}' AS transform_version FROM ${RAW}`;
 
 export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 	const now = deps.now ?? (() => new Date());
 	const maxBatchRecords = deps.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS;
 	const maxBatchChars = deps.maxBatchChars ?? DEFAULT_MAX_BATCH_CHARS;
 	const { ledger, tables } = deps;
-	const live = () => liveOutputs(deps.transform.version);
 
 	/** The bronze.data.cleaned event for pages of one org, source and stream committed in snapshot `snapshotId`. */
 	const cleanedEvent = (envelope: RawDataEnvelope, snapshotId: string, members: readonly CleanedPage[]) =>
@@ -212,9 +182,9 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 		throw new PageQuarantinedError(`page quarantined: ${reason}`);
 	}
 
-	/** Runs the bronze models over one chunk of pages; their rows wait in the engine's RAW and QUARANTINE. */
-	async function transformChunk(pages: readonly SplitPage[], ingestedAt: Date): Promise<Map<string, TransformResult>> {
-		const landed = await Promise.all(
+	/** Split pages with the envelope fields the bronze models read. */
+	function landedPages(pages: readonly SplitPage[], ingestedAt: Date): Promise<LandedPage[]> {
+		return Promise.all(
 			pages.map(async ({ envelope, split }) => {
 				const fetchedAt = new Date(envelope.produced_at);
 				return {
@@ -234,7 +204,6 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 				};
 			}),
 		);
-		return runBronzeTransform(deps.engine, deps.transform, landed, deps.tempDir);
 	}
 
 	/**
@@ -246,7 +215,6 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 	async function commit(
 		pages: readonly RawDataEnvelope[],
 		results: ReadonlyMap<string, TransformResult>,
-		from: { raw: string; quarantine: string },
 		ingestedAt: Date,
 		recovering: boolean,
 	): Promise<void> {
@@ -254,9 +222,11 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 		if (!first) return;
 		const total = (key: "rowsWritten" | "rowsQuarantined") => [...results.values()].reduce((sum, r) => sum + r[key], 0);
 		const snapshotId =
-			total("rowsWritten") > 0 ? await append(tables.raw, `SELECT * FROM ${from.raw}`, first, recovering) : null;
+			total("rowsWritten") > 0
+				? await append(tables.raw, RAW_WITH_VERSION(deps.transform.version), first, recovering)
+				: null;
 		if (total("rowsQuarantined") > 0) {
-			await append(tables.quarantine, `SELECT * FROM ${from.quarantine}`, first, recovering);
+			await append(tables.quarantine, `SELECT * FROM ${QUARANTINE}`, first, recovering);
 		}
 		for (const envelope of pages) await deps.onStep?.("lake-committed", envelope.request_id);
 
@@ -312,8 +282,13 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 		const split = splitPage(envelope.source, envelope.stream, body.text);
 		if (!split.ok) return quarantinePage(envelope, split.reason, body.text, recovering);
 		const ingestedAt = now();
-		const results = await transformChunk([{ envelope, split }], ingestedAt);
-		await commit([envelope], results, live(), ingestedAt, recovering);
+		const batch = bronzeBatch(deps.engine, deps.transform, deps.tempDir);
+		try {
+			await batch.add(await landedPages([{ envelope, split }], ingestedAt));
+			await commit([envelope], await batch.results(), ingestedAt, recovering);
+		} finally {
+			await batch.drop();
+		}
 	}
 
 	/**
@@ -348,14 +323,13 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 			})),
 		);
 		const ingestedAt = now();
+		const batch = bronzeBatch(deps.engine, deps.transform, deps.tempDir);
 		const done: RawDataEnvelope[] = [];
-		const results = new Map<string, TransformResult>();
-		const kept = batchRows(deps.engine, deps.transform.version);
 		let chunk: SplitPage[] = [];
 		let records = 0;
 		let chars = 0;
-		// A chunk's transform runs in the engine while the next chunk's pages are read and split here; at
-		// most one transform is in flight, so at most two chunks of records are held.
+		// A chunk is checked in the engine while the next chunk's pages are read and split here; at most one
+		// is in flight, so at most two chunks of records are held in JS.
 		let inFlight: Promise<void> = Promise.resolve();
 		const flush = async () => {
 			if (chunk.length === 0) return;
@@ -365,9 +339,7 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 			records = 0;
 			chars = 0;
 			inFlight = (async () => {
-				// The previous chunk's rows move aside before this chunk's transform replaces them.
-				if (done.length > 0) await kept.keep();
-				for (const [requestId, result] of await transformChunk(pages, ingestedAt)) results.set(requestId, result);
+				await batch.add(await landedPages(pages, ingestedAt));
 				done.push(...pages.map((page) => page.envelope));
 			})();
 			inFlight.catch(() => {}); // awaited (and thrown) by the next flush or the commit
@@ -395,11 +367,10 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 			}
 			await flush();
 			await inFlight;
-			// One chunk: its rows are appended straight from the transform's outputs.
-			await commit(done, results, kept.used() ? await kept.all() : live(), ingestedAt, false);
+			if (done.length > 0) await commit(done, await batch.results(), ingestedAt, false);
 		} finally {
 			await inFlight.catch(() => {});
-			await kept.drop();
+			await batch.drop();
 		}
 		return left;
 	}

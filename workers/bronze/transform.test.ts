@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createDuckdbEngine } from "../../lib/engine/duckdb.ts";
 import type { TransformEngine } from "../../lib/engine/port.ts";
 import { SQL_ROOT } from "./boot.ts";
-import { type LandedPage, loadBronzeTransform, RAW, runBronzeTransform } from "./transform.ts";
+import { bronzeBatch, type LandedPage, loadBronzeTransform, QUARANTINE, RAW, runBronzeTransform } from "./transform.ts";
 
 const page = (requestId: string, records: string[]): LandedPage => ({
 	orgId: "acme",
@@ -58,6 +58,37 @@ describe("bronze transform staging", () => {
 			{ request_id: "r1", record_index: 1, record: pretty },
 			{ request_id: "r3", record_index: 0, record: meta("2026-03-03", ',"x":"\\n"') },
 		]);
+	});
+
+	test("a batch added in chunks: the outputs and the results hold every chunk, a request twice is refused", async () => {
+		const batch = bronzeBatch(engine, loadBronzeTransform(SQL_ROOT), dir);
+		await batch.add([page("c1", [meta("2026-03-01"), "not json"])]);
+		await batch.add([page("c2", [meta("2026-03-02")]), page("c3", [meta("2026-04-09")])]);
+		await expect(batch.add([page("c1", [meta("2026-03-05")])])).rejects.toThrow(/each request once/);
+		const results = await batch.results();
+		expect([...results.keys()].sort()).toEqual(["c1", "c2", "c3"]);
+		expect(results.get("c1")).toMatchObject({ rowsIn: 2, rowsWritten: 1, rowsQuarantined: 1 });
+		expect(results.get("c2")).toMatchObject({ rowsIn: 1, rowsWritten: 1, dates: ["2026-03-02"] });
+		expect(results.get("c3")).toMatchObject({ rowsIn: 1, rowsWritten: 0, rowsQuarantined: 1 });
+		const raw = await engine.all<{ request_id: string }>(`SELECT request_id FROM ${RAW} ORDER BY request_id`);
+		expect(raw.map((r) => r.request_id)).toEqual(["c1", "c2"]);
+		const quarantined = await engine.all<{ request_id: string; reason: string }>(
+			`SELECT request_id, reason FROM ${QUARANTINE} ORDER BY request_id`,
+		);
+		expect(quarantined.map((r) => [r.request_id, r.reason.split(":")[0]])).toEqual([
+			["c1", "bad_record"],
+			["c3", "date_out_of_range"],
+		]);
+		await batch.drop();
+		// A new batch starts empty: only its own records.
+		const next = await runBronzeTransform(
+			engine,
+			loadBronzeTransform(SQL_ROOT),
+			[page("c1", [meta("2026-03-03")])],
+			dir,
+		);
+		expect(next.get("c1")).toMatchObject({ rowsIn: 1, rowsWritten: 1, dates: ["2026-03-03"] });
+		expect(await engine.all(`SELECT request_id FROM ${RAW}`)).toHaveLength(1);
 	});
 
 	test("a record holding a raw separator is refused, not split", async () => {

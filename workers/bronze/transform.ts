@@ -144,6 +144,99 @@ async function stage(engine: TransformEngine, pages: readonly LandedPage[], temp
 }
 
 /**
+ * A batch of pages run through the bronze models in chunks. Each chunk is
+ * staged and checked, and its checked records are added to those of the
+ * chunks before (the other models, the outputs among them, are views or
+ * tables over all of them), so the outputs hold the whole batch without a
+ * copy of any record. `results` then counts every page of the batch.
+ */
+export interface BronzeBatch {
+	/** Stages `pages` (none seen before in this batch) and checks them. */
+	add(pages: readonly LandedPage[]): Promise<void>;
+	/** Each page's result by request id; throws if a model lost or duplicated records. */
+	results(): Promise<Map<string, TransformResult>>;
+	/** Frees the batch's records in the engine (the outputs are empty until the next batch). */
+	drop(): Promise<void>;
+}
+
+export function bronzeBatch(engine: TransformEngine, transform: BronzeTransform, tempDir: string): BronzeBatch {
+	const rowsIn = new Map<string, number>();
+	const sql = duckdbSqlEngine(engine);
+	return {
+		async add(pages) {
+			const ids = pages.map((p) => p.requestId);
+			if (new Set(ids).size !== pages.length || ids.some((id) => rowsIn.has(id))) {
+				throw new ValidationError("a bronze batch must hold each request once");
+			}
+			await stage(engine, pages, tempDir);
+			const first = rowsIn.size === 0;
+			for (const page of pages) rowsIn.set(page.requestId, page.records.length);
+			for (const model of transform.models) {
+				// The outputs only filter the checked records: views, so a batch's records are held once (checked)
+				// rather than three times. The landed copy goes as soon as it is checked.
+				if (model.name === RAW || model.name === QUARANTINE) {
+					if (first) await engine.run(`CREATE OR REPLACE VIEW ${model.name} AS ${model.body}`);
+				} else if (model.name === CHECKED && !first) {
+					await engine.run(`INSERT INTO ${CHECKED} SELECT * FROM (${model.body}\n)`);
+				} else await sql.materialise(model.name, model.body);
+				if (model.name === CHECKED) await engine.run(`DROP TABLE IF EXISTS ${LANDED}`);
+			}
+		},
+		async results() {
+			const per = await engine.all<Record<string, bigint | number | string | null>>(
+				`WITH checks AS (
+					SELECT request_id, count(*) AS rows_checked,
+						count(*) FILTER (WHERE NOT is_structure_ok) AS structure_failed,
+						count(*) FILTER (WHERE NOT is_complete) AS required_fields_failed,
+						count(*) FILTER (WHERE NOT is_valid_date) AS date_failed,
+						count(*) FILTER (WHERE NOT is_fresh) AS freshness_failed
+					FROM ${CHECKED} GROUP BY ALL
+				), written AS (
+					SELECT request_id, count(*) AS written, string_agg(DISTINCT report_date::VARCHAR, ',' ORDER BY report_date::VARCHAR) AS dates
+					FROM ${RAW} GROUP BY ALL
+				), quarantined AS (
+					SELECT request_id, count(*) AS quarantined FROM ${QUARANTINE} GROUP BY ALL
+				)
+				SELECT c.*, coalesce(w.written, 0) AS written, coalesce(q.quarantined, 0) AS quarantined, w.dates
+				FROM checks AS c LEFT JOIN written AS w USING (request_id) LEFT JOIN quarantined AS q USING (request_id)`,
+			);
+			const byRequest = new Map(per.map((row) => [String(row.request_id), row]));
+			const results = new Map<string, TransformResult>();
+			for (const [requestId, count] of rowsIn) {
+				const row = byRequest.get(requestId);
+				const checks: BatchChecks = {
+					rows_checked: Number(row?.rows_checked ?? 0),
+					structure_failed: Number(row?.structure_failed ?? 0),
+					required_fields_failed: Number(row?.required_fields_failed ?? 0),
+					date_failed: Number(row?.date_failed ?? 0),
+					freshness_failed: Number(row?.freshness_failed ?? 0),
+				};
+				const result: TransformResult = {
+					rowsIn: count,
+					rowsWritten: Number(row?.written ?? 0),
+					rowsQuarantined: Number(row?.quarantined ?? 0),
+					dates: row?.dates ? String(row.dates).split(",") : [],
+					checks,
+				};
+				// Every landed record leaves bronze by exactly one door; anything else is a broken model.
+				if (result.rowsIn !== result.rowsWritten + result.rowsQuarantined || checks.rows_checked !== result.rowsIn) {
+					throw new ValidationError(
+						`bronze models lost or duplicated records of ${requestId}: in ${result.rowsIn}, written ${result.rowsWritten}, quarantined ${result.rowsQuarantined}`,
+						{ context: { request_id: requestId, model: RAW } },
+					);
+				}
+				results.set(requestId, result);
+			}
+			return results;
+		},
+		async drop() {
+			rowsIn.clear();
+			await engine.run(`DROP TABLE IF EXISTS ${LANDED}; DROP TABLE IF EXISTS ${CHECKED}`);
+		},
+	};
+}
+
+/**
  * Stages the pages and runs the bronze models once over all of them; the
  * outputs stay in the engine for the lake writes. Returns each page's result
  * by request id (a batch holds each request once).
@@ -154,62 +247,7 @@ export async function runBronzeTransform(
 	pages: readonly LandedPage[],
 	tempDir: string,
 ): Promise<Map<string, TransformResult>> {
-	if (new Set(pages.map((p) => p.requestId)).size !== pages.length) {
-		throw new ValidationError("a bronze batch must hold each request once");
-	}
-	await stage(engine, pages, tempDir);
-	const sql = duckdbSqlEngine(engine);
-	for (const model of transform.models) {
-		// The two outputs only filter the checked records: views, so a batch's records are held once
-		// (checked) rather than three times, and the landed copy goes as soon as it is checked.
-		if (model.name === RAW || model.name === QUARANTINE) {
-			await engine.run(`CREATE OR REPLACE VIEW ${model.name} AS ${model.body}`);
-		} else await sql.materialise(model.name, model.body);
-		if (model.name === CHECKED) await engine.run(`DROP TABLE IF EXISTS ${LANDED}`);
-	}
-	const per = await engine.all<Record<string, bigint | number | string | null>>(
-		`WITH checks AS (
-			SELECT request_id, count(*) AS rows_checked,
-				count(*) FILTER (WHERE NOT is_structure_ok) AS structure_failed,
-				count(*) FILTER (WHERE NOT is_complete) AS required_fields_failed,
-				count(*) FILTER (WHERE NOT is_valid_date) AS date_failed,
-				count(*) FILTER (WHERE NOT is_fresh) AS freshness_failed
-			FROM ${CHECKED} GROUP BY ALL
-		), written AS (
-			SELECT request_id, count(*) AS written, string_agg(DISTINCT report_date::VARCHAR, ',' ORDER BY report_date::VARCHAR) AS dates
-			FROM ${RAW} GROUP BY ALL
-		), quarantined AS (
-			SELECT request_id, count(*) AS quarantined FROM ${QUARANTINE} GROUP BY ALL
-		)
-		SELECT c.*, coalesce(w.written, 0) AS written, coalesce(q.quarantined, 0) AS quarantined, w.dates
-		FROM checks AS c LEFT JOIN written AS w USING (request_id) LEFT JOIN quarantined AS q USING (request_id)`,
-	);
-	const byRequest = new Map(per.map((row) => [String(row.request_id), row]));
-	const results = new Map<string, TransformResult>();
-	for (const page of pages) {
-		const row = byRequest.get(page.requestId);
-		const checks: BatchChecks = {
-			rows_checked: Number(row?.rows_checked ?? 0),
-			structure_failed: Number(row?.structure_failed ?? 0),
-			required_fields_failed: Number(row?.required_fields_failed ?? 0),
-			date_failed: Number(row?.date_failed ?? 0),
-			freshness_failed: Number(row?.freshness_failed ?? 0),
-		};
-		const result: TransformResult = {
-			rowsIn: page.records.length,
-			rowsWritten: Number(row?.written ?? 0),
-			rowsQuarantined: Number(row?.quarantined ?? 0),
-			dates: row?.dates ? String(row.dates).split(",") : [],
-			checks,
-		};
-		// Every landed record leaves bronze by exactly one door; anything else is a broken model.
-		if (result.rowsIn !== result.rowsWritten + result.rowsQuarantined || checks.rows_checked !== result.rowsIn) {
-			throw new ValidationError(
-				`bronze models lost or duplicated records of ${page.requestId}: in ${result.rowsIn}, written ${result.rowsWritten}, quarantined ${result.rowsQuarantined}`,
-				{ context: { request_id: page.requestId, model: RAW } },
-			);
-		}
-		results.set(page.requestId, result);
-	}
-	return results;
+	const batch = bronzeBatch(engine, transform, tempDir);
+	await batch.add(pages);
+	return batch.results();
 }
