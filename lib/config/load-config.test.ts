@@ -30,6 +30,7 @@ describe("loadConfig", () => {
 		});
 		expect(config.shutdownTimeoutMs).toBe(8000);
 		expect(config.duckdbMemoryLimit).toBe("512MB");
+		expect(config.lakeCacheMb).toBe(2048);
 	});
 
 	test("distributed settings pick the distributed adapters", () => {
@@ -84,6 +85,7 @@ describe("loadConfig", () => {
 				LOG_LEVEL: "loud",
 				AWS_ACCESS_KEY_ID: "only-one",
 				PACER_DUCKDB_MEMORY_LIMIT: "lots",
+				PACER_LAKE_CACHE_MB: "1",
 			});
 		} catch (e) {
 			error = e;
@@ -101,6 +103,7 @@ describe("loadConfig", () => {
 				"LOG_LEVEL",
 				"S3_BUCKET",
 				"PACER_DUCKDB_MEMORY_LIMIT",
+				"PACER_LAKE_CACHE_MB",
 			]),
 		);
 		expect(problems.find((p) => p.startsWith("PORT"))).toContain("integer from 0 to 65535");

@@ -25,6 +25,11 @@ export interface Config {
 	 * spills to the worker's scratch directory. PACER_DUCKDB_MEMORY_LIMIT, default 512MB.
 	 */
 	readonly duckdbMemoryLimit: string;
+	/**
+	 * MiB that each pipeline worker's local copies of S3 data files (read by its DuckDB) may take; the least
+	 * recently used go beyond it. PACER_LAKE_CACHE_MB, default 2048.
+	 */
+	readonly lakeCacheMb: number;
 	readonly bus:
 		| {
 				readonly kind: "embedded";
@@ -100,6 +105,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
 	const duckdbMemoryLimit =
 		r.matching("PACER_DUCKDB_MEMORY_LIMIT", /^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, "a size like 512MB or 2GB") ??
 		"512MB";
+	const lakeCacheMb = r.integer("PACER_LAKE_CACHE_MB", 2048, 16, 1_048_576);
 
 	const brokers = r.list("KAFKA_BROKERS");
 	for (const broker of brokers ?? []) {
@@ -187,6 +193,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
 		secretKeyBase64,
 		shutdownTimeoutMs,
 		duckdbMemoryLimit,
+		lakeCacheMb,
 		bus,
 		objectStore,
 		database,

@@ -12,6 +12,7 @@ import type { CatalogTables, TableIdent } from "./catalog.ts";
 import { createSqlCatalog, migrateCatalog } from "./catalog.ts";
 import type { CommitContext, CommitStep } from "./commit.ts";
 import { publish, writeCandidate } from "./commit.ts";
+import { createFileCache } from "./file-cache.ts";
 import type { ManifestIo } from "./manifest.ts";
 import { MERGE_THRESHOLD } from "./manifest-merge.ts";
 import { newTableMetadata } from "./metadata.ts";
@@ -35,6 +36,8 @@ export interface LakeOptions {
 	engine: TransformEngine;
 	/** Local scratch directory (Parquet before upload, remote files cached for reads). */
 	tempDir: string;
+	/** Bytes the cached copies of a remote store's files may take; default 2 GiB (see file-cache.ts). */
+	cacheMaxBytes?: number;
 	/** The directory of a local ObjectStore, so reads open files in place; unset for S3. */
 	localRoot?: string;
 	/** `catalog_name` in the catalog tables; default "pacer". */
@@ -93,12 +96,16 @@ export async function createLake(options: LakeOptions): Promise<Lake> {
 		mergeManifestsAbove: options.mergeManifestsAbove ?? MERGE_THRESHOLD,
 		onStep: options.onCommitStep,
 	});
+	const cache = createFileCache({
+		dir: join(options.tempDir, "cache"),
+		maxBytes: options.cacheMaxBytes ?? 2 * 1024 ** 3,
+	});
 	const open = (ident: TableIdent) =>
 		createLakeTable({
 			ctx: context(ident),
 			engine: options.engine,
 			tempDir: options.tempDir,
-			access: { store: options.store, paths, localRoot: options.localRoot, cacheDir: join(options.tempDir, "cache") },
+			access: { store: options.store, paths, localRoot: options.localRoot, cache },
 		});
 
 	return {

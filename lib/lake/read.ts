@@ -4,9 +4,9 @@
  * written before a column was added read it as NULL and files written before
  * a type was widened read as the wider type.
  */
-import { mkdir, rename } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { ObjectStore } from "../objectstore/index.ts";
+import type { FileCache } from "./file-cache.ts";
 import type { Paths } from "./paths.ts";
 import { duckdbType } from "./schema.ts";
 import { sqlString } from "./stats.ts";
@@ -17,22 +17,15 @@ export interface FileAccess {
 	paths: Paths;
 	/** Directory of the local ObjectStore, when it is one: files are read in place. */
 	localRoot?: string;
-	/** Where files of a remote store are cached for DuckDB (data files are immutable). */
-	cacheDir: string;
+	/** Where files of a remote store are copied for DuckDB (data files are immutable). */
+	cache: FileCache;
 }
 
 /** A local path DuckDB can open for a data file URI, downloading it first from a remote store. */
 export async function localPath(access: FileAccess, uri: string): Promise<string> {
 	const key = access.paths.key(uri);
 	if (access.localRoot) return join(access.localRoot, key);
-	const path = join(access.cacheDir, key);
-	if (!(await Bun.file(path).exists())) {
-		await mkdir(dirname(path), { recursive: true });
-		const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.partial`;
-		await Bun.write(temp, await access.store.getBytes(key));
-		await rename(temp, path);
-	}
-	return path;
+	return access.cache.path(key, () => access.store.getBytes(key));
 }
 
 /** A DuckDB relation (table expression) over the files with the given schema. */

@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config/index.ts";
 import type { Database } from "../db/port.ts";
@@ -42,7 +43,9 @@ export async function openPipelineLake(options: {
 			? fileUri(config.objectStore.root)
 			: `s3://${`${config.objectStore.bucket}/${config.objectStore.prefix}`.replace(/\/+$/, "")}`;
 	const tempDir = join(config.dataDir, "tmp", `${options.worker}-${process.pid}`);
+	if (!openScratch.has(tempDir)) await clearStaleScratch(join(config.dataDir, "tmp"), options.worker);
 	mkdirSync(tempDir, { recursive: true });
+	openScratch.set(tempDir, (openScratch.get(tempDir) ?? 0) + 1);
 	const engine = await createDuckdbEngine({
 		threads: options.duckdbThreads ?? 2,
 		memoryLimit: config.duckdbMemoryLimit,
@@ -55,6 +58,7 @@ export async function openPipelineLake(options: {
 			database: adapters.database as unknown as Database<CatalogTables>,
 			engine,
 			tempDir: join(tempDir, "lake"),
+			cacheMaxBytes: config.lakeCacheMb * 1024 * 1024,
 			...(local ? { localRoot: local } : {}),
 		});
 		const stopMaintenance = options.maintain
@@ -67,10 +71,66 @@ export async function openPipelineLake(options: {
 			close: async () => {
 				stopMaintenance();
 				await engine.close();
+				release(tempDir);
 			},
 		};
 	} catch (error) {
 		await engine.close();
+		release(tempDir);
 		throw error;
+	}
+}
+
+/** Scratch directories of this process's open lakes, with how many use each: never cleared under them. */
+const openScratch = new Map<string, number>();
+
+function release(dir: string): void {
+	const users = (openScratch.get(dir) ?? 1) - 1;
+	if (users > 0) openScratch.set(dir, users);
+	else openScratch.delete(dir);
+}
+
+/** Scratch directories of dead processes are left alone this long, in case the directory is shared. */
+const STALE_SCRATCH_MS = 60 * 60_000;
+
+/**
+ * Removes what earlier processes of `worker` left under `root`: the
+ * directories `<worker>-<pid>` of processes no longer running and untouched
+ * for an hour (spill files, upload scratch, cached copies of S3 files), and
+ * in this process's own directory (a restarted container often gets the same
+ * pid) the DuckDB spill and the lake's scratch, keeping its file cache.
+ */
+export async function clearStaleScratch(root: string, worker: string, now = Date.now()): Promise<string[]> {
+	const removed: string[] = [];
+	const names = await readdir(root).catch(() => [] as string[]);
+	for (const name of names) {
+		const pid = Number(new RegExp(`^${worker}-(\\d+)$`).exec(name)?.[1]);
+		if (!Number.isInteger(pid)) continue;
+		const dir = join(root, name);
+		if (pid === process.pid) {
+			await rm(join(dir, "duckdb"), { recursive: true, force: true });
+			for (const entry of await readdir(join(dir, "lake")).catch(() => [] as string[])) {
+				if (entry !== "cache") await rm(join(dir, "lake", entry), { recursive: true, force: true });
+			}
+			continue;
+		}
+		if (isRunning(pid)) continue;
+		const modified = await stat(dir).then(
+			(s) => s.mtimeMs,
+			() => now,
+		);
+		if (now - modified < STALE_SCRATCH_MS) continue;
+		await rm(dir, { recursive: true, force: true });
+		removed.push(name);
+	}
+	return removed;
+}
+
+function isRunning(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === "EPERM";
 	}
 }
