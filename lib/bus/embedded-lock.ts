@@ -1,19 +1,10 @@
 import { linkSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { AdapterError } from "../errors.ts";
+import { isProcessAlive } from "../runtime/process-alive.ts";
 
 /** Directories locked by this process, so a second Bus in the same process is refused too. */
 const heldHere = new Set<string>();
-
-function isAlive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		// EPERM: the process exists but belongs to someone else.
-		return (error as NodeJS.ErrnoException).code === "EPERM";
-	}
-}
 
 function readHolder(path: string): number | undefined {
 	try {
@@ -54,7 +45,7 @@ export function acquireDirLock(dir: string): { release(): void } {
 			}
 			const holder = readHolder(path);
 			// Our own pid without our in-process mark is a predecessor that crashed (pid 1 in containers).
-			if (holder !== undefined && holder !== process.pid && isAlive(holder)) {
+			if (holder !== undefined && holder !== process.pid && isProcessAlive(holder)) {
 				throw new AdapterError(
 					`embedded bus directory ${key} is locked by running process ${holder}; only one process may own an embedded log (stop it, or use the Kafka bus to share topics between processes)`,
 					{ context: { dir: key, pid: holder } },

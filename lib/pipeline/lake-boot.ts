@@ -9,6 +9,7 @@ import { ConfigError } from "../errors.ts";
 import { type CatalogTables, createLake, fileUri, type Lake, type Layer } from "../lake/index.ts";
 import type { Adapters } from "../runtime/adapters.ts";
 import type { Logger } from "../runtime/logger.ts";
+import { isProcessAlive } from "../runtime/process-alive.ts";
 import { scheduleLayerMaintenance } from "./maintenance.ts";
 
 export interface PipelineLake {
@@ -114,7 +115,7 @@ export async function clearStaleScratch(root: string, worker: string, now = Date
 			}
 			continue;
 		}
-		if (isRunning(pid)) continue;
+		if (isProcessAlive(pid)) continue;
 		const modified = await stat(dir).then(
 			(s) => s.mtimeMs,
 			() => now,
@@ -124,13 +125,4 @@ export async function clearStaleScratch(root: string, worker: string, now = Date
 		removed.push(name);
 	}
 	return removed;
-}
-
-function isRunning(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === "EPERM";
-	}
 }
