@@ -5,6 +5,8 @@ import type { BatchHandler, BusMessage, Subscription } from "./port.ts";
 export interface GroupHost {
 	partitionCount(topic: string): number | undefined;
 	highWatermark(topic: string, partition: number): number;
+	/** The oldest offset the partition still holds. */
+	logStart(topic: string, partition: number): number;
 	read(topic: string, partition: number, from: number, maxCount: number, maxBytes: number): BusMessage[];
 	saveOffsets(groupId: string, offsets: GroupOffsets): void;
 }
@@ -62,8 +64,10 @@ export class ConsumerGroup {
 		return this.committed.get(topic)?.get(partition);
 	}
 
+	/** Where the group reads next: its commit or start position, or the log's start if retention passed it. */
 	position(topic: string, partition: number): number {
-		return this.committedOffset(topic, partition) ?? this.positions.get(keyOf(topic, partition)) ?? 0;
+		const at = this.committedOffset(topic, partition) ?? this.positions.get(keyOf(topic, partition)) ?? 0;
+		return Math.max(at, this.host.logStart(topic, partition));
 	}
 
 	join(member: GroupMember): void {

@@ -1,14 +1,30 @@
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
+import {
+	closeSync,
+	fstatSync,
+	fsyncSync,
+	ftruncateSync,
+	openSync,
+	readdirSync,
+	readSync,
+	unlinkSync,
+	writeSync,
+} from "node:fs";
+import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { AdapterError } from "../errors.ts";
+import { syncPath } from "./embedded-offsets.ts";
 
 /**
- * One topic-partition of the embedded bus: an append-only file of records,
- * each `u32 payload length | u32 crc32(payload) | payload` (little endian),
- * payload `u8 version | f64 timestamp | i32 key length (-1 = null) | key |
- * u32 headers length | headers JSON | u32 value length | value`.
- * A record's offset is its index in the file; the offset -> byte position
- * index lives in memory and is rebuilt by scanning on open.
+ * One topic-partition of the embedded bus: append-only segment files of
+ * records, each `u32 payload length | u32 crc32(payload) | payload` (little
+ * endian), payload `u8 version | f64 timestamp | i32 key length (-1 = null) |
+ * key | u32 headers length | headers JSON | u32 value length | value`.
+ * The first segment is `<partition>.log` (base offset 0), later ones
+ * `<partition>-<base offset>.log`, rolled when the active one passes
+ * `segmentBytes`. A record's offset is its segment's base plus its index in
+ * the file; the offset -> byte position index lives in memory and is rebuilt
+ * by scanning on open. Retention removes whole segments, never the active
+ * one, so the log may start above 0 (as a Kafka log does).
  */
 
 export interface StoredRecord {
@@ -66,34 +82,83 @@ function decodePayload(payload: Buffer): StoredRecord {
 	return { key, value: new Uint8Array(payload.subarray(at, at + valueLength)), headers, timestamp };
 }
 
+/** One segment file: its base offset, the byte position of each record, the newest record's timestamp. */
+class Segment {
+	readonly positions: number[] = [];
+	end = 0;
+	newest = 0;
+	fd: number | undefined;
+
+	constructor(
+		readonly base: number,
+		readonly path: string,
+	) {}
+
+	get next(): number {
+		return this.base + this.positions.length;
+	}
+}
+
+/** Bytes after which the active segment is closed and a new one started. */
+export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+
 export class PartitionLog {
-	/** Byte position of each record; the index is the offset. */
-	private readonly positions: number[] = [];
-	private end = 0;
-	private fd: number | undefined;
+	private readonly segments: Segment[] = [];
 
 	private constructor(
 		readonly path: string,
+		private readonly dir: string,
+		private readonly partition: number,
 		private readonly fsync: boolean,
+		private readonly segmentBytes: number,
 	) {}
 
-	/** Opens (creating) the file, rebuilds the index, truncates a torn or corrupt tail. */
-	static open(path: string, fsync: boolean): { log: PartitionLog; truncatedBytes: number } {
-		const log = new PartitionLog(path, fsync);
-		log.fd = openSync(path, "a+");
-		const truncatedBytes = log.scan();
+	/** Opens (creating) the partition's segments, rebuilds the index, truncates a torn or corrupt tail. */
+	static open(
+		dir: string,
+		partition: number,
+		fsync: boolean,
+		segmentBytes = DEFAULT_SEGMENT_BYTES,
+	): { log: PartitionLog; truncatedBytes: number } {
+		const log = new PartitionLog(join(dir, `${partition}.log`), dir, partition, fsync, segmentBytes);
+		const bases = readdirSync(dir)
+			.map((name) =>
+				name === `${partition}.log` ? 0 : Number(new RegExp(`^${partition}-(\\d+)\\.log$`).exec(name)?.[1]),
+			)
+			.filter((base) => Number.isInteger(base))
+			.sort((a, b) => a - b);
+		let truncatedBytes = 0;
+		for (const base of bases.length > 0 ? bases : [0]) {
+			const previous = log.segments.at(-1);
+			if (previous && previous.next !== base) {
+				throw new AdapterError(
+					`embedded bus: ${log.segmentPath(base)} starts at offset ${base} but the segment before it ends at ${previous.next}`,
+				);
+			}
+			const segment = new Segment(base, log.segmentPath(base));
+			segment.fd = openSync(segment.path, "a+");
+			log.segments.push(segment);
+			truncatedBytes += log.scan(segment);
+		}
 		return { log, truncatedBytes };
 	}
 
 	/** The offset the next appended record gets. */
 	get highWatermark(): number {
-		return this.positions.length;
+		return this.active.next;
+	}
+
+	/** The oldest offset still held (0 until retention removed a segment). */
+	get logStart(): number {
+		return this.segments[0]?.base ?? 0;
 	}
 
 	/** Appends records in order; returns the first one's offset. */
 	append(records: StoredRecord[]): number {
-		const fd = this.requireFd();
-		const base = this.positions.length;
+		if (this.active.end >= this.segmentBytes && this.active.positions.length > 0) this.roll();
+		const segment = this.active;
+		const fd = this.requireFd(segment);
+		const base = segment.next;
 		const encoded = records.map(encodeRecord);
 		const bytes = Buffer.concat(encoded);
 		try {
@@ -103,52 +168,98 @@ export class PartitionLog {
 		} catch (cause) {
 			// Leave no half record behind for readers of this process; the next open would cut it anyway.
 			try {
-				ftruncateSync(fd, this.end);
+				ftruncateSync(fd, segment.end);
 			} catch {}
-			throw new AdapterError(`embedded bus: append to ${this.path} failed`, { retriable: true, cause });
+			throw new AdapterError(`embedded bus: append to ${segment.path} failed`, { retriable: true, cause });
 		}
-		let at = this.end;
-		for (const record of encoded) {
-			this.positions.push(at);
+		let at = segment.end;
+		for (const [i, record] of encoded.entries()) {
+			segment.positions.push(at);
 			at += record.length;
+			segment.newest = Math.max(segment.newest, records[i]?.timestamp ?? 0);
 		}
-		this.end = at;
+		segment.end = at;
 		return base;
 	}
 
-	/** Records from offset `from`: at most `maxCount`, at most about `maxBytes` but always at least one. */
+	/**
+	 * Records from offset `from` (at least logStart): at most `maxCount`, at
+	 * most about `maxBytes` but always at least one; a batch ends at the end of
+	 * its segment.
+	 */
 	read(from: number, maxCount: number, maxBytes: number): StoredRecord[] {
-		const fd = this.requireFd();
-		const start = this.positions[from];
-		if (start === undefined || maxCount < 1) return [];
-		let to = from + 1;
-		const last = Math.min(from + maxCount, this.positions.length);
-		while (to < last && (this.positions[to + 1] ?? this.end) - start <= maxBytes) to++;
-		const stop = this.positions[to] ?? this.end;
+		const segment = this.segments.findLast((s) => s.base <= from);
+		if (!segment || from >= segment.next || maxCount < 1) return [];
+		const fd = this.requireFd(segment);
+		const first = from - segment.base;
+		const positions = segment.positions;
+		const start = positions[first] as number;
+		let to = first + 1;
+		const last = Math.min(first + maxCount, positions.length);
+		while (to < last && (positions[to + 1] ?? segment.end) - start <= maxBytes) to++;
+		const stop = positions[to] ?? segment.end;
 		const bytes = Buffer.allocUnsafe(stop - start);
 		let got = 0;
 		while (got < bytes.length) {
 			const n = readSync(fd, bytes, got, bytes.length - got, start + got);
-			if (n === 0) throw new AdapterError(`embedded bus: ${this.path} is shorter than its index`);
+			if (n === 0) throw new AdapterError(`embedded bus: ${segment.path} is shorter than its index`);
 			got += n;
 		}
-		const records: StoredRecord[] = [];
-		for (let offset = from; offset < to; offset++) {
-			const at = (this.positions[offset] ?? 0) - start;
+		const out: StoredRecord[] = [];
+		for (let index = first; index < to; index++) {
+			const at = (positions[index] ?? 0) - start;
 			const length = bytes.readUInt32LE(at);
-			records.push(decodePayload(bytes.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length)));
+			out.push(decodePayload(bytes.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length)));
 		}
-		return records;
+		return out;
+	}
+
+	/**
+	 * Removes the segments, oldest first and never the active one, whose
+	 * records are all older than `olderThan` (epoch ms) and below offset
+	 * `consumedBelow`. Returns the bytes freed.
+	 */
+	removeSegments(olderThan: number, consumedBelow: number): number {
+		let freed = 0;
+		while (this.segments.length > 1) {
+			const oldest = this.segments[0] as Segment;
+			if (oldest.newest >= olderThan || oldest.next > consumedBelow) break;
+			if (oldest.fd !== undefined) closeSync(oldest.fd);
+			oldest.fd = undefined;
+			unlinkSync(oldest.path);
+			this.segments.shift();
+			freed += oldest.end;
+		}
+		if (freed > 0 && this.fsync) syncPath(this.dir);
+		return freed;
 	}
 
 	close(): void {
-		if (this.fd !== undefined) closeSync(this.fd);
-		this.fd = undefined;
+		for (const segment of this.segments) {
+			if (segment.fd !== undefined) closeSync(segment.fd);
+			segment.fd = undefined;
+		}
 	}
 
-	private requireFd(): number {
-		if (this.fd === undefined) throw new AdapterError(`embedded bus: ${this.path} is closed`);
-		return this.fd;
+	private get active(): Segment {
+		return this.segments.at(-1) as Segment;
+	}
+
+	private segmentPath(base: number): string {
+		return join(this.dir, base === 0 ? `${this.partition}.log` : `${this.partition}-${base}.log`);
+	}
+
+	private roll(): void {
+		const base = this.active.next;
+		const segment = new Segment(base, this.segmentPath(base));
+		segment.fd = openSync(segment.path, "a+");
+		if (this.fsync) syncPath(this.dir);
+		this.segments.push(segment);
+	}
+
+	private requireFd(segment: Segment): number {
+		if (segment.fd === undefined) throw new AdapterError(`embedded bus: ${segment.path} is closed`);
+		return segment.fd;
 	}
 
 	/**
@@ -156,8 +267,8 @@ export class PartitionLog {
 	 * the first one that is not: after a crash only the tail can be torn, and
 	 * Kafka's log recovery truncates at the first invalid batch the same way.
 	 */
-	private scan(): number {
-		const fd = this.requireFd();
+	private scan(segment: Segment): number {
+		const fd = this.requireFd(segment);
 		const size = fstatSync(fd).size;
 		let buffer = Buffer.allocUnsafe(SCAN_CHUNK_BYTES);
 		let bufferStart = 0;
@@ -184,10 +295,11 @@ export class PartitionLog {
 			const payloadAt = at - bufferStart + HEADER_BYTES;
 			const payload = buffer.subarray(payloadAt, payloadAt + length);
 			if (crc32(payload) !== checksum || payload[0] !== FORMAT_VERSION) break;
-			this.positions.push(at);
+			segment.positions.push(at);
+			segment.newest = Math.max(segment.newest, payload.readDoubleLE(1));
 			at += HEADER_BYTES + length;
 		}
-		this.end = at;
+		segment.end = at;
 		if (at < size) {
 			ftruncateSync(fd, at);
 			if (this.fsync) fsyncSync(fd);

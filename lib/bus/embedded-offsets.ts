@@ -1,4 +1,14 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import {
+	closeSync,
+	fsyncSync,
+	mkdirSync,
+	openSync,
+	readdirSync,
+	readFileSync,
+	renameSync,
+	statSync,
+	writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { AdapterError } from "../errors.ts";
 
@@ -28,19 +38,30 @@ export class OffsetStore {
 	}
 
 	load(groupId: string): GroupOffsets {
-		const offsets: GroupOffsets = new Map();
 		let text: string;
 		try {
 			text = readFileSync(this.fileOf(groupId), "utf8");
 		} catch (error) {
-			if ((error as NodeJS.ErrnoException).code === "ENOENT") return offsets;
+			if ((error as NodeJS.ErrnoException).code === "ENOENT") return new Map();
 			throw new AdapterError(`embedded bus: cannot read offsets of group ${groupId}`, { cause: error });
 		}
-		const file = JSON.parse(text) as OffsetsFile;
-		for (const [topic, partitions] of Object.entries(file.offsets)) {
-			offsets.set(topic, new Map(Object.entries(partitions).map(([p, offset]) => [Number(p), offset])));
+		return parseOffsets(text);
+	}
+
+	/** The committed offsets of every group whose last commit is not older than `since` (epoch ms). */
+	loadAll(since: number): GroupOffsets[] {
+		const all: GroupOffsets[] = [];
+		for (const name of readdirSync(this.dir)) {
+			if (!name.startsWith("g-") || !name.endsWith(".json")) continue;
+			const path = join(this.dir, name);
+			try {
+				if (statSync(path).mtimeMs < since) continue;
+				all.push(parseOffsets(readFileSync(path, "utf8")));
+			} catch (error) {
+				if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+			}
 		}
-		return offsets;
+		return all;
 	}
 
 	save(groupId: string, offsets: GroupOffsets): void {
@@ -61,6 +82,15 @@ export class OffsetStore {
 			encoded.length <= 200 ? encoded : `sha256-${new Bun.CryptoHasher("sha256").update(groupId).digest("hex")}`;
 		return join(this.dir, `g-${name}.json`);
 	}
+}
+
+function parseOffsets(text: string): GroupOffsets {
+	const offsets: GroupOffsets = new Map();
+	const file = JSON.parse(text) as OffsetsFile;
+	for (const [topic, partitions] of Object.entries(file.offsets)) {
+		offsets.set(topic, new Map(Object.entries(partitions).map(([p, offset]) => [Number(p), offset])));
+	}
+	return offsets;
 }
 
 /** fsync a file or directory by path. */

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { testNamespace, waitFor } from "../../test/support/namespace.ts";
 import { AdapterError, ValidationError } from "../errors.ts";
@@ -84,6 +84,111 @@ describe("embedded bus", () => {
 			expect(values(await readAll(bus, "t", kept.length + 1))).toEqual([...kept, "after"]);
 			await bus.close();
 		}
+	});
+
+	test("segments roll at segmentBytes; a restart reads across them and continues their offsets", async () => {
+		const dir = freshDir();
+		let bus = await createEmbeddedBus({ dir, segmentBytes: 200 });
+		await bus.ensureTopics([{ name: "t", partitions: 1 }]);
+		const produced = Array.from({ length: 20 }, (_, i) => `message-${String(i).padStart(2, "0")}-${"x".repeat(40)}`);
+		for (const value of produced) await bus.produce("t", [{ key: null, value }]);
+		await bus.close();
+		const segments = readdirSync(join(dir, "topics", "t")).filter((name) => name.endsWith(".log"));
+		expect(segments.length).toBeGreaterThan(3);
+		expect(segments).toContain("0.log");
+		bus = await createEmbeddedBus({ dir, segmentBytes: 200 });
+		const [next] = await bus.produce("t", [{ key: null, value: "last" }]);
+		expect(next?.offset).toBe("20");
+		const read = await readAll(bus, "t", 21);
+		expect(values(read)).toEqual([...produced, "last"]);
+		expect(read.map((m) => m.offset)).toEqual(Array.from({ length: 21 }, (_, i) => String(i)));
+		await bus.close();
+	});
+
+	test("retention removes old segments every group has read, never the active one; readers start at the log's start", async () => {
+		const dir = freshDir();
+		let clock = Date.parse("2026-01-01T00:00:00Z");
+		// Retention runs when a bus opens (and every retentionCheckIntervalMs, here never within the test).
+		const open = () =>
+			createEmbeddedBus({ dir, segmentBytes: 150, retentionMs: 3600_000, now: () => clock, onHandlerError: () => {} });
+		const files = () =>
+			readdirSync(join(dir, "topics", "t"))
+				.filter((name) => name.endsWith(".log"))
+				.sort();
+		let bus = await open();
+		await bus.ensureTopics([{ name: "t", partitions: 1 }]);
+		for (let i = 0; i < 10; i++) await bus.produce("t", [{ key: null, value: `old-${i}-${"x".repeat(60)}` }]);
+		expect(files().length).toBe(5); // two records a segment
+		// A group that has read only its first batch (then fails) holds the log: a batch ends at its segment's end.
+		let batches = 0;
+		const slow = bus.subscribe({ groupId: "slow", topics: ["t"], maxBatchSize: 3 }, async () => {
+			if (batches++ > 0) throw new Error("stuck");
+		});
+		await waitFor(async () => (await bus.lag("slow", "t"))[0]?.committedOffset === "2", { what: "slow at 2" });
+		await slow.stop();
+		clock += 2 * 3600_000;
+		await bus.produce("t", [{ key: null, value: "new" }]);
+		await readAll(bus, "t", 11);
+		await bus.close();
+
+		bus = await open();
+		expect(files()).not.toContain("0.log"); // offsets 0-1: old and read by every group
+		expect(files()).toContain("0-2.log"); // offsets 2-3: the slow group has not read them
+		expect(files().length).toBe(5);
+		expect((await bus.lag("slow", "t"))[0]?.lag).toBe(11 - 2);
+
+		const caught = bus.subscribe({ groupId: "slow", topics: ["t"] }, async () => {});
+		await waitFor(async () => (await bus.lag("slow", "t"))[0]?.lag === 0, { what: "slow caught up" });
+		await caught.stop();
+		await bus.close();
+
+		bus = await open();
+		expect(files()).toEqual(["0-10.log"]); // only the active segment, holding "new"
+		const [lag] = await bus.lag("newcomer", "t");
+		expect(lag?.lag).toBe(1);
+		const messages = await readAll(bus, "t", 1);
+		expect(messages.map((m) => [m.offset, decoder.decode(m.value)])).toEqual([["10", "new"]]);
+		const [next] = await bus.produce("t", [{ key: null, value: "after" }]);
+		expect(next?.offset).toBe("11");
+		await bus.close();
+	});
+
+	test("a topic no group reads keeps its records for the retention only; a group silent longer holds nothing", async () => {
+		const dir = freshDir();
+		// Group activity is the offsets file's modification time, so this clock starts at the real one.
+		let clock = Date.now();
+		const open = () =>
+			createEmbeddedBus({ dir, segmentBytes: 50, retentionMs: 60_000, now: () => clock, onHandlerError: () => {} });
+		const count = (topic: string) =>
+			readdirSync(join(dir, "topics", topic)).filter((name) => name.endsWith(".log")).length;
+		let bus = await open();
+		await bus.ensureTopics([
+			{ name: "dlq", partitions: 1 },
+			{ name: "read", partitions: 1 },
+		]);
+		for (let i = 0; i < 5; i++) {
+			await bus.produce("dlq", [{ key: null, value: `dead-${i}-${"x".repeat(60)}` }]);
+			await bus.produce("read", [{ key: null, value: `live-${i}-${"x".repeat(60)}` }]);
+		}
+		// A group reads the first record of "read" (a segment), then commits nothing more.
+		let batches = 0;
+		const once = bus.subscribe({ groupId: "gone", topics: ["read"] }, async () => {
+			if (batches++ > 0) throw new Error("stop here");
+		});
+		await waitFor(async () => (await bus.lag("gone", "read"))[0]?.committedOffset === "1", { what: "gone at 1" });
+		await once.stop();
+		await bus.close();
+		expect([count("dlq"), count("read")]).toEqual([5, 5]);
+
+		clock += 30_000;
+		bus = await open();
+		await bus.close();
+		expect([count("dlq"), count("read")]).toEqual([5, 5]); // nothing is older than the retention yet (and "gone" holds "read")
+
+		clock += 60_000; // every record is old, and the group has been silent for longer than the retention
+		bus = await open();
+		await bus.close();
+		expect([count("dlq"), count("read")]).toEqual([1, 1]);
 	});
 
 	test("only one owner: a second bus on the directory is refused, a dead owner's lock is taken over", async () => {

@@ -32,11 +32,27 @@ export interface EmbeddedBusOptions {
 	retryBackoffMs?: number;
 	/** Told about every handler failure (the batch is redelivered). Default: console.warn. */
 	onHandlerError?: (error: unknown, context: HandlerErrorContext) => void;
-	/** Clock for message timestamps, ms since the epoch. Default Date.now. */
+	/** Clock for message timestamps and retention, ms since the epoch. Default Date.now. */
 	now?: () => number;
+	/** Bytes after which a partition's active segment file is closed and a new one started. Default 64 MiB. */
+	segmentBytes?: number;
+	/**
+	 * How long records are kept: a closed segment whose records are all older goes, once every consumer group
+	 * that committed on the topic within this time has read past it (a group silent for longer no longer holds
+	 * the log, as Kafka expires idle groups' offsets). Default 7 days, Kafka's default.
+	 */
+	retentionMs?: number;
+	/** How often retention is applied. Default 5 minutes. */
+	retentionCheckIntervalMs?: number;
 }
 
 const encoder = new TextEncoder();
+const DEFAULT_RETENTION_MS = 7 * 24 * 3600_000;
+
+const logOptions = (options: EmbeddedBusOptions): LogOptions => ({
+	fsync: options.fsync ?? false,
+	...(options.segmentBytes !== undefined ? { segmentBytes: options.segmentBytes } : {}),
+});
 
 /** Opens (creating) an embedded bus in `options.dir`, taking the directory's exclusive lock. */
 export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Bus> {
@@ -45,7 +61,7 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Bu
 	const lock = acquireDirLock(options.dir);
 	const logs = new Map<string, PartitionLog[]>();
 	try {
-		loadTopics(options.dir, options.fsync ?? false, logs);
+		loadTopics(options.dir, logOptions(options), logs);
 		return new EmbeddedBus(options, logs, new OffsetStore(options.dir, options.fsync ?? false), lock.release);
 	} catch (error) {
 		for (const partitions of logs.values()) for (const log of partitions) log.close();
@@ -55,20 +71,22 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Bu
 }
 
 /** A topic exists once its meta.json does: ensureTopics writes it last. */
-function loadTopics(dir: string, fsync: boolean, logs: Map<string, PartitionLog[]>): void {
+function loadTopics(dir: string, options: LogOptions, logs: Map<string, PartitionLog[]>): void {
 	const root = join(dir, "topics");
 	for (const name of readdirSync(root)) {
 		const metaPath = join(root, name, "meta.json");
 		if (!existsSync(metaPath)) continue;
 		const meta = JSON.parse(readFileSync(metaPath, "utf8")) as { partitions: number };
-		logs.set(name, openPartitions(join(root, name), meta.partitions, fsync));
+		logs.set(name, openPartitions(join(root, name), meta.partitions, options));
 	}
 }
 
-function openPartitions(topicDir: string, partitions: number, fsync: boolean): PartitionLog[] {
+type LogOptions = { fsync: boolean; segmentBytes?: number };
+
+function openPartitions(topicDir: string, partitions: number, options: LogOptions): PartitionLog[] {
 	const opened: PartitionLog[] = [];
 	for (let p = 0; p < partitions; p++) {
-		const { log, truncatedBytes } = PartitionLog.open(join(topicDir, `${p}.log`), fsync);
+		const { log, truncatedBytes } = PartitionLog.open(topicDir, p, options.fsync, options.segmentBytes);
 		if (truncatedBytes > 0) {
 			console.warn(
 				`embedded bus: ${log.path}: cut ${truncatedBytes} bytes of a torn or corrupt tail after offset ${log.highWatermark - 1}`,
@@ -87,6 +105,7 @@ class EmbeddedBus implements Bus {
 	/** Set by close(): no new subscriptions or topics; produce still works for in-flight handlers. */
 	private closing: Promise<void> | undefined;
 	private closed = false;
+	private readonly retentionTimer: ReturnType<typeof setInterval>;
 
 	constructor(
 		private readonly options: EmbeddedBusOptions,
@@ -97,9 +116,39 @@ class EmbeddedBus implements Bus {
 		this.host = {
 			partitionCount: (topic) => this.topics.get(topic)?.length,
 			highWatermark: (topic, partition) => this.topics.get(topic)?.[partition]?.highWatermark ?? 0,
+			logStart: (topic, partition) => this.topics.get(topic)?.[partition]?.logStart ?? 0,
 			read: (topic, partition, from, maxCount, maxBytes) => this.read(topic, partition, from, maxCount, maxBytes),
 			saveOffsets: (groupId, offsets) => this.offsets.save(groupId, offsets),
 		};
+		this.applyRetention();
+		this.retentionTimer = setInterval(() => this.applyRetention(), options.retentionCheckIntervalMs ?? 5 * 60_000);
+		this.retentionTimer.unref?.();
+	}
+
+	/**
+	 * Removes the closed segments whose records are all older than the
+	 * retention and read by every consumer group that committed on the topic
+	 * within it (a topic no group reads keeps records for the retention only).
+	 */
+	private applyRetention(): void {
+		if (this.closed) return;
+		const now = this.options.now?.() ?? Date.now();
+		const olderThan = now - (this.options.retentionMs ?? DEFAULT_RETENTION_MS);
+		const groups = this.offsets.loadAll(olderThan);
+		for (const [topic, logs] of this.topics) {
+			const readers = groups.filter((offsets) => offsets.has(topic));
+			logs.forEach((log, partition) => {
+				const consumedBelow = Math.min(
+					...readers.map((offsets) => offsets.get(topic)?.get(partition) ?? log.logStart),
+					Number.POSITIVE_INFINITY,
+				);
+				try {
+					log.removeSegments(olderThan, consumedBelow);
+				} catch (error) {
+					console.warn(`embedded bus: retention of ${topic}[${partition}] failed: ${String(error)}`);
+				}
+			});
+		}
 	}
 
 	async ensureTopics(specs: TopicSpec[]): Promise<void> {
@@ -115,7 +164,7 @@ class EmbeddedBus implements Bus {
 			if (this.topics.has(name)) continue;
 			const topicDir = join(this.options.dir, "topics", name);
 			mkdirSync(topicDir, { recursive: true });
-			const logs = openPartitions(topicDir, partitions, fsync);
+			const logs = openPartitions(topicDir, partitions, logOptions(this.options));
 			const metaPath = join(topicDir, "meta.json");
 			writeFileSync(`${metaPath}.tmp`, JSON.stringify({ v: 1, name, partitions }));
 			renameSync(`${metaPath}.tmp`, metaPath);
@@ -193,7 +242,7 @@ class EmbeddedBus implements Bus {
 				partition,
 				committedOffset: committed === undefined ? "-1" : String(committed),
 				highWatermark: String(log.highWatermark),
-				lag: log.highWatermark - (committed ?? 0),
+				lag: log.highWatermark - Math.max(committed ?? 0, log.logStart),
 			};
 		});
 	}
@@ -203,6 +252,7 @@ class EmbeddedBus implements Bus {
 			// Handlers still running may produce (downstream, dead letters) until they are done.
 			await Promise.all([...this.members].map((member) => member.stop()));
 			this.closed = true;
+			clearInterval(this.retentionTimer);
 			for (const logs of this.topics.values()) for (const log of logs) log.close();
 			this.releaseLock();
 		})();

@@ -14,6 +14,7 @@ describe("loadConfig", () => {
 			kind: "embedded",
 			dir: "/srv/pacer/data/bus",
 			partitions: 3,
+			retentionHours: 168,
 		});
 		expect(config.objectStore).toEqual({
 			kind: "local",
@@ -86,6 +87,7 @@ describe("loadConfig", () => {
 				AWS_ACCESS_KEY_ID: "only-one",
 				PACER_DUCKDB_MEMORY_LIMIT: "lots",
 				PACER_LAKE_CACHE_MB: "1",
+				PACER_BUS_RETENTION_HOURS: "0",
 			});
 		} catch (e) {
 			error = e;
@@ -104,6 +106,7 @@ describe("loadConfig", () => {
 				"S3_BUCKET",
 				"PACER_DUCKDB_MEMORY_LIMIT",
 				"PACER_LAKE_CACHE_MB",
+				"PACER_BUS_RETENTION_HOURS",
 			]),
 		);
 		expect(problems.find((p) => p.startsWith("PORT"))).toContain("integer from 0 to 65535");

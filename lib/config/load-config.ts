@@ -35,6 +35,8 @@ export interface Config {
 				readonly kind: "embedded";
 				readonly dir: string;
 				readonly partitions: number;
+				/** Hours records are kept once every active reader has read them. PACER_BUS_RETENTION_HOURS, default 168. */
+				readonly retentionHours: number;
 		  }
 		| {
 				readonly kind: "kafka";
@@ -102,6 +104,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
 	}
 	const shutdownTimeoutMs = r.integer("PACER_SHUTDOWN_TIMEOUT_MS", 8000, 100, 9000);
 	const partitions = r.integer("PACER_BUS_PARTITIONS", 3, 1, 1000);
+	const retentionHours = r.integer("PACER_BUS_RETENTION_HOURS", 168, 1, 87_600);
 	const duckdbMemoryLimit =
 		r.matching("PACER_DUCKDB_MEMORY_LIMIT", /^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, "a size like 512MB or 2GB") ??
 		"512MB";
@@ -123,7 +126,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
 				topicPrefix: r.matching("KAFKA_TOPIC_PREFIX", /^[A-Za-z0-9._-]*$/, "letters, digits, '.', '_' or '-'") ?? "",
 				partitions,
 			}
-		: { kind: "embedded", dir: resolve(dataDir, "bus"), partitions };
+		: { kind: "embedded", dir: resolve(dataDir, "bus"), partitions, retentionHours };
 
 	const s3Endpoint = r.url("S3_ENDPOINT", ["http:", "https:"]);
 	const s3Bucket = r.matching(

@@ -95,6 +95,7 @@ async function openBus(config: Config, logger: Logger): Promise<Bus> {
 		return createEmbeddedBus({
 			dir: bus.dir,
 			defaultPartitions: bus.partitions,
+			retentionMs: bus.retentionHours * 3600_000,
 			onHandlerError: (error, context) => logger.warn("batch failed; redelivering", { ...context, error }),
 		});
 	}
