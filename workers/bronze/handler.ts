@@ -79,8 +79,8 @@ type SplitPage = { envelope: RawDataEnvelope; split: { records: readonly string[
 export const DEFAULT_MAX_BATCH_RECORDS = 500_000;
 /**
  * Record text one transform takes at most: with the other columns, about 70 MB in DuckDB (which spills
- * beyond its ceiling, 512 MB by default), and two chunks are held at once (one transformed while the next
- * is split). 64 Mi took bronze's peak RSS to 1,515 MiB on 5M rows, 32 Mi to 1,398 MiB at the same speed.
+ * beyond its ceiling, 512 MB by default). On 5M rows 32 Mi kept bronze's peak RSS about 100 MiB below
+ * 64 Mi at the same speed.
  */
 export const DEFAULT_MAX_BATCH_CHARS = 32 * 1024 * 1024;
 
@@ -328,21 +328,15 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 		let chunk: SplitPage[] = [];
 		let records = 0;
 		let chars = 0;
-		// A chunk is checked in the engine while the next chunk's pages are read and split here; at most one
-		// is in flight, so at most two chunks of records are held in JS.
-		let inFlight: Promise<void> = Promise.resolve();
+		// (Splitting the next chunk while DuckDB checks this one was tried: on two cores it was no faster, and
+		// held two chunks of records.)
 		const flush = async () => {
 			if (chunk.length === 0) return;
-			await inFlight;
-			const pages = chunk;
+			await batch.add(await landedPages(chunk, ingestedAt));
+			done.push(...chunk.map((page) => page.envelope));
 			chunk = [];
 			records = 0;
 			chars = 0;
-			inFlight = (async () => {
-				await batch.add(await landedPages(pages, ingestedAt));
-				done.push(...pages.map((page) => page.envelope));
-			})();
-			inFlight.catch(() => {}); // awaited (and thrown) by the next flush or the commit
 		};
 		try {
 			for (const envelope of unique) {
@@ -366,10 +360,8 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 				chars += pageChars;
 			}
 			await flush();
-			await inFlight;
 			if (done.length > 0) await commit(done, await batch.results(), ingestedAt, false);
 		} finally {
-			await inFlight.catch(() => {});
 			await batch.drop();
 		}
 		return left;
