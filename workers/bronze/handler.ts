@@ -3,7 +3,8 @@
  *
  * Pages are handled many at a time (the bronze SQL over chunks of a bus
  * batch, one commit per table for the whole batch); a page seen before, or
- * one that cannot be split, is handled alone. Each page is stored once, however often it is delivered:
+ * one that cannot be split, is handled alone. Each page is stored once,
+ * however often it is delivered:
  *   1. the ledger row for its request_id: done → nothing to do (publish if that step was lost);
  *   2. claim it as pending, read and split the page, run the bronze SQL;
  *   3. append valid rows to bronze.raw_records and failed ones to bronze.quarantine;
@@ -207,7 +208,7 @@ export function createBronzeHandler(deps: BronzeHandlerDeps): BronzeHandler {
 	}
 
 	/**
-	 * Appends the rows of `pages` (transformed into `raw` and `quarantine`)
+	 * Appends the rows of `pages` (the batch's outputs, RAW and QUARANTINE)
 	 * in one commit per table, then completes their ledger rows and publishes.
 	 * `recovering` (one page only) skips a table that already holds the page
 	 * from an attempt that died before its ledger update.

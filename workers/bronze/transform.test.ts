@@ -5,7 +5,14 @@ import { join } from "node:path";
 import { createDuckdbEngine } from "../../lib/engine/duckdb.ts";
 import type { TransformEngine } from "../../lib/engine/port.ts";
 import { SQL_ROOT } from "./boot.ts";
-import { bronzeBatch, type LandedPage, loadBronzeTransform, QUARANTINE, RAW, runBronzeTransform } from "./transform.ts";
+import { bronzeBatch, type LandedPage, loadBronzeTransform, QUARANTINE, RAW } from "./transform.ts";
+
+/** One batch of `pages`, added at once; its outputs stay in the engine. */
+async function transformOnce(engine: TransformEngine, pages: LandedPage[], dir: string) {
+	const batch = bronzeBatch(engine, loadBronzeTransform(SQL_ROOT), dir);
+	await batch.add(pages);
+	return batch.results();
+}
 
 const page = (requestId: string, records: string[]): LandedPage => ({
 	orgId: "acme",
@@ -45,7 +52,7 @@ describe("bronze transform staging", () => {
 			page("r3", [meta("2026-03-03", ',"x":"\\n"')]),
 			page("r4", []),
 		];
-		const results = await runBronzeTransform(engine, loadBronzeTransform(SQL_ROOT), pages, dir);
+		const results = await transformOnce(engine, pages, dir);
 		expect([...results.keys()].sort()).toEqual(["r1", "r2", "r3", "r4"]);
 		expect(results.get("r1")).toMatchObject({ rowsIn: 2, rowsWritten: 2, dates: ["2026-03-01", "2026-03-02"] });
 		expect(results.get("r2")).toMatchObject({ rowsIn: 0, rowsWritten: 0, rowsQuarantined: 0, dates: [] });
@@ -81,20 +88,13 @@ describe("bronze transform staging", () => {
 		]);
 		await batch.drop();
 		// A new batch starts empty: only its own records.
-		const next = await runBronzeTransform(
-			engine,
-			loadBronzeTransform(SQL_ROOT),
-			[page("c1", [meta("2026-03-03")])],
-			dir,
-		);
+		const next = await transformOnce(engine, [page("c1", [meta("2026-03-03")])], dir);
 		expect(next.get("c1")).toMatchObject({ rowsIn: 1, rowsWritten: 1, dates: ["2026-03-03"] });
 		expect(await engine.all(`SELECT request_id FROM ${RAW}`)).toHaveLength(1);
 	});
 
 	test("a record holding a raw separator is refused, not split", async () => {
 		const bad = page("r5", [`{"account_id":"555","date_start":"2026-03-01"}\u001e{}`]);
-		await expect(runBronzeTransform(engine, loadBronzeTransform(SQL_ROOT), [bad], dir)).rejects.toThrow(
-			/raw control character/,
-		);
+		await expect(transformOnce(engine, [bad], dir)).rejects.toThrow(/raw control character/);
 	});
 });

@@ -1,8 +1,10 @@
 /**
- * Runs the bronze SQL (sql/bronze/) over one page: the records are staged as
- * the source relation `bronze.landed_records`, then each bronze model is
- * materialised in order through the SQL runner's engine, leaving
- * `bronze.raw_records` and `bronze.quarantine` ready to append to the lake.
+ * Runs the bronze SQL (sql/bronze/) over a batch of pages, chunk by chunk:
+ * each chunk's records are staged as the source relation
+ * `bronze.landed_records`, then each bronze model is materialised in order
+ * through the SQL runner's engine (the checked records adding up over the
+ * chunks), leaving `bronze.raw_records` and `bronze.quarantine` ready to
+ * append to the lake.
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -234,20 +236,4 @@ export function bronzeBatch(engine: TransformEngine, transform: BronzeTransform,
 			await engine.run(`DROP TABLE IF EXISTS ${LANDED}; DROP TABLE IF EXISTS ${CHECKED}`);
 		},
 	};
-}
-
-/**
- * Stages the pages and runs the bronze models once over all of them; the
- * outputs stay in the engine for the lake writes. Returns each page's result
- * by request id (a batch holds each request once).
- */
-export async function runBronzeTransform(
-	engine: TransformEngine,
-	transform: BronzeTransform,
-	pages: readonly LandedPage[],
-	tempDir: string,
-): Promise<Map<string, TransformResult>> {
-	const batch = bronzeBatch(engine, transform, tempDir);
-	await batch.add(pages);
-	return batch.results();
 }
