@@ -106,7 +106,6 @@ export class PartitionLog {
 	private readonly segments: Segment[] = [];
 
 	private constructor(
-		readonly path: string,
 		private readonly dir: string,
 		private readonly partition: number,
 		private readonly fsync: boolean,
@@ -120,7 +119,7 @@ export class PartitionLog {
 		fsync: boolean,
 		segmentBytes = DEFAULT_SEGMENT_BYTES,
 	): { log: PartitionLog; truncatedBytes: number } {
-		const log = new PartitionLog(join(dir, `${partition}.log`), dir, partition, fsync, segmentBytes);
+		const log = new PartitionLog(dir, partition, fsync, segmentBytes);
 		const bases = readdirSync(dir)
 			.map((name) =>
 				name === `${partition}.log` ? 0 : Number(new RegExp(`^${partition}-(\\d+)\\.log$`).exec(name)?.[1]),
@@ -141,6 +140,11 @@ export class PartitionLog {
 			truncatedBytes += log.scan(segment);
 		}
 		return { log, truncatedBytes };
+	}
+
+	/** The active segment's file, the one a crash can leave torn. */
+	get path(): string {
+		return this.active.path;
 	}
 
 	/** The offset the next appended record gets. */

@@ -49,11 +49,6 @@ export interface EmbeddedBusOptions {
 const encoder = new TextEncoder();
 const DEFAULT_RETENTION_MS = 7 * 24 * 3600_000;
 
-const logOptions = (options: EmbeddedBusOptions): LogOptions => ({
-	fsync: options.fsync ?? false,
-	...(options.segmentBytes !== undefined ? { segmentBytes: options.segmentBytes } : {}),
-});
-
 /** Opens (creating) an embedded bus in `options.dir`, taking the directory's exclusive lock. */
 export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Bus> {
 	assertPartitionCount(options.defaultPartitions ?? 3);
@@ -61,7 +56,7 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Bu
 	const lock = acquireDirLock(options.dir);
 	const logs = new Map<string, PartitionLog[]>();
 	try {
-		loadTopics(options.dir, logOptions(options), logs);
+		loadTopics(options, logs);
 		return new EmbeddedBus(options, logs, new OffsetStore(options.dir, options.fsync ?? false), lock.release);
 	} catch (error) {
 		for (const partitions of logs.values()) for (const log of partitions) log.close();
@@ -71,8 +66,8 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Bu
 }
 
 /** A topic exists once its meta.json does: ensureTopics writes it last. */
-function loadTopics(dir: string, options: LogOptions, logs: Map<string, PartitionLog[]>): void {
-	const root = join(dir, "topics");
+function loadTopics(options: EmbeddedBusOptions, logs: Map<string, PartitionLog[]>): void {
+	const root = join(options.dir, "topics");
 	for (const name of readdirSync(root)) {
 		const metaPath = join(root, name, "meta.json");
 		if (!existsSync(metaPath)) continue;
@@ -81,12 +76,10 @@ function loadTopics(dir: string, options: LogOptions, logs: Map<string, Partitio
 	}
 }
 
-type LogOptions = { fsync: boolean; segmentBytes?: number };
-
-function openPartitions(topicDir: string, partitions: number, options: LogOptions): PartitionLog[] {
+function openPartitions(topicDir: string, partitions: number, options: EmbeddedBusOptions): PartitionLog[] {
 	const opened: PartitionLog[] = [];
 	for (let p = 0; p < partitions; p++) {
-		const { log, truncatedBytes } = PartitionLog.open(topicDir, p, options.fsync, options.segmentBytes);
+		const { log, truncatedBytes } = PartitionLog.open(topicDir, p, options.fsync ?? false, options.segmentBytes);
 		if (truncatedBytes > 0) {
 			console.warn(
 				`embedded bus: ${log.path}: cut ${truncatedBytes} bytes of a torn or corrupt tail after offset ${log.highWatermark - 1}`,
@@ -164,7 +157,7 @@ class EmbeddedBus implements Bus {
 			if (this.topics.has(name)) continue;
 			const topicDir = join(this.options.dir, "topics", name);
 			mkdirSync(topicDir, { recursive: true });
-			const logs = openPartitions(topicDir, partitions, logOptions(this.options));
+			const logs = openPartitions(topicDir, partitions, this.options);
 			const metaPath = join(topicDir, "meta.json");
 			writeFileSync(`${metaPath}.tmp`, JSON.stringify({ v: 1, name, partitions }));
 			renameSync(`${metaPath}.tmp`, metaPath);
